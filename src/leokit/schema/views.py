@@ -392,7 +392,7 @@ LOOKUP_VIEWS = [
       columns=[
           C("ENTKEY", "char(10)", "str", "enterprise"),
           C("TaxYear", "int", "int", "tax year"),
-          C("placements", "int", "int", "graduates placed by the scheme", lo=1),
+          C("scheme", "int", "flag", "enterprise takes scheme placements this tax year", codes={1: "yes"}),
       ]),
 ]
 

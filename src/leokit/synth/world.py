@@ -1,10 +1,20 @@
-"""Orchestrates the stages. (Being written: interface fixed, body in progress.)"""
+"""Orchestrates the stages of the synthetic England and returns the extract and its truth."""
 
 from collections import OrderedDict
+
+import numpy as np
+import pandas as pd
+
+from ..schema import REGISTRY
+from . import areas as areas_mod
+from . import hesa, labour, npd, pupils, schools, truth, ucas
+from .config import Sizes
+from .links import Keys
 
 DEFAULT_SCALE = 0.04
 DEFAULT_SEED = 20261128
 GENERATOR_VERSION = "0.1.0"
+STAGES = ("areas", "schools", "pupils", "keys", "npd", "ucas", "hesa", "labour", "truth")
 
 
 class World:
@@ -16,5 +26,76 @@ class World:
         self.params = params
 
 
+def _progress(enabled):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=len(STAGES), desc="synth", unit="stage")
+
+
 def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False):
-    raise NotImplementedError("synth.generate is being written")
+    sizes = Sizes(scale)
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError("seed must be a non-negative integer, got {!r}".format(seed))
+    streams = np.random.SeedSequence(int(seed)).spawn(len(STAGES))
+    rngs = {name: np.random.default_rng(s) for name, s in zip(STAGES, streams)}
+    bar = _progress(progress)
+
+    def step(name):
+        if bar is not None:
+            bar.set_postfix_str(name)
+            bar.update(1)
+
+    A = areas_mod.make(sizes, rngs["areas"])
+    step("areas")
+    Sch = schools.make(sizes, A, rngs["schools"])
+    step("schools")
+    P = pupils.make(sizes, A, Sch, rngs["pupils"])
+    step("pupils")
+    keys = Keys(P.n, rngs["keys"])
+    step("keys")
+    tables = OrderedDict()
+    tables["learner_ae_id_to_pmr_lookup"] = keys.pmr_lookup()
+    tables["learner_ae_id_to_edukey_lookup"] = keys.edukey_lookup()
+    tables.update(npd.make(P, A, Sch, keys, rngs["npd"]))
+    step("npd")
+    C = ucas.make_courses(sizes, rngs["ucas"])
+    S, policy, reduction, res, cycle_of = ucas.make(P, C, A, keys, rngs["ucas"])
+    tables.update(ucas.tables(P, S, C, res, policy, A, keys, rngs["ucas"]))
+    step("ucas")
+    H, hesa_tables = hesa.make(P, C, S, res, keys, rngs["hesa"])
+    tables.update(hesa_tables)
+    step("hesa")
+    F, lab_tables, lab_truth = labour.make(P, H, A, keys, sizes, rngs["labour"])
+    tables.update(lab_tables)
+    tables["lookup_area"] = area_lookup(A)
+    step("labour")
+    planted = truth.build(P, S, C, policy, A, cycle_of, lab_truth)
+    step("truth")
+    if bar is not None:
+        bar.close()
+    ordered = OrderedDict()
+    for name in REGISTRY.concrete_names():
+        if name in tables:
+            ordered[name] = tables[name]
+    params = {"scale": sizes.scale, "seed": int(seed), "generator_version": GENERATOR_VERSION,
+              "pupils_per_cohort": sizes.pupils_per_cohort, "cohorts": list(map(int, np.unique(P.cohort)))}
+    planted["parameters"] = params
+    return World(ordered, planted, params)
+
+
+def area_lookup(A):
+    return npd._frame("lookup_area", None, {
+        "OA11CD": A.oa_code,
+        "LSOA11CD": A.lsoa_code[A.oa_lsoa],
+        "MSOA11CD": A.msoa_code[A.oa_msoa],
+        "LAD_anon": A.la_anon[A.msoa_la[A.oa_msoa]],
+        "RGN11CD": A.region_codes[A.msoa_region[A.oa_msoa]],
+        "young_participation_rate": A.msoa_rate[A.oa_msoa],
+        "polar4_quintile": A.msoa_quintile[A.oa_msoa],
+        "idaci_score": A.lsoa_idaci[A.oa_lsoa],
+    })
+
+
+

@@ -1,0 +1,537 @@
+"""Stage 7: the labour market. Enterprises (IDBR), residence, employment, pay, benefits,
+self-employment, and the leo_* outcome views.
+
+Pay (log full-year pay of a person out of education in tax year t, main employer j, MSOA k):
+
+  ln w = mu_t + age profile + BETA_HE*HE + BETA_SEL*sel*HE + latent traits + person effect
+         + psi_j + eta_jt + local pay_k
+         + THETA*S_jt + KAPPA*g_it*(S_jt - 0.5) + LAMBDA*N_kt + transitory noise
+
+S_jt is the leave-one-out degree share among observable co-workers (same main_enterprise
+and tax year in leo_earnings, key linked to education records); N_kt the same among
+observable residents of the MSOA (leo_geography). Both are computed from exactly what the
+extract shows, so a researcher computing them from the views recovers THETA, KAPPA, LAMBDA.
+Confounders: workers sort into high-psi firms and high-pay areas on ability; a firm-year
+demand shock eta raises both pay and the firm's graduate hiring; a randomised graduate
+placement scheme (lookup_placement_scheme) moves S and nothing else (the instrument).
+"""
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+from scipy.stats import norm
+
+from ..schema import codes as K
+from .config import (BETA_HE, BETA_SEL, EARN_ABILITY, EARN_AMBITION, EARN_FAMILY, FIRST_TAX_YEAR,
+                     KAPPA_DEGREE_X_SHARE, LAMBDA_NEIGHBOUR, LAST_TAX_YEAR, SD_PERSON,
+                     SD_TRANSITORY, THETA_COWORKER, tax_year_code)
+from .ids import digit_keys
+from .npd import _frame
+
+SECTIONS = np.array(list("GQPCNMIFHJKOSRLADEB"))
+SECTION_SHARE = np.array([.15, .13, .09, .08, .09, .08, .08, .06, .05, .04, .04, .05, .02, .02, .02, .01, .01, .01, .005])
+SECTION_SHARE = SECTION_SHARE / SECTION_SHARE.sum()
+SECTION_PAY = dict(zip("GQPCNMIFHJKOSRLADEB", [-.10, 0, .02, .04, -.06, .10, -.15, .03, 0, .12, .15, .03, -.08, -.08,
+                                             .02, -.10, .10, .02, .12]))
+SECTION_DIVISIONS = {"A": (1, 3), "B": (5, 9), "C": (10, 33), "D": (35, 35), "E": (36, 39), "F": (41, 43),
+                     "G": (45, 47), "H": (49, 53), "I": (55, 56), "J": (58, 63), "K": (64, 66), "L": (68, 68),
+                     "M": (69, 75), "N": (77, 82), "O": (84, 84), "P": (85, 85), "Q": (86, 88), "R": (90, 93),
+                     "S": (94, 96)}
+YEARS = np.arange(FIRST_TAX_YEAR, LAST_TAX_YEAR + 1)
+MOVE_RATE = 0.13
+ETA_RHO, ETA_SD = 0.7, 0.05
+ETA_GRAD_TILT = 9.0  # graduates' job choice weight exp(9 * eta): demand shocks pull graduates in
+SCHEME_SHARE = 0.05  # firms in the placement scheme each year
+PLACED_SHARE = 0.10  # new graduates placed by the scheme
+UNLINKED_PAYE = 0.03  # earnings rows with no ENTKEY
+LEL_DROP = 0.3  # rows under 5,000 pounds missing before April 2013 (below the LEL)
+
+
+def tax_year_start(t):
+    months = np.datetime64("1970-01", "M") + ((np.asarray(t) - 1970) * 12 + 3).astype("timedelta64[M]")
+    return months.astype("datetime64[D]") + np.timedelta64(5, "D")
+
+
+def days_in(t):
+    return (tax_year_start(np.asarray(t) + 1) - tax_year_start(t)).astype(int)
+
+
+class Firms:
+    pass
+
+
+def make_firms(sizes, areas, rng):
+    F = Firms()
+    n = sizes.firms
+    F.n = n
+    F.section = rng.choice(SECTIONS, size=n, p=SECTION_SHARE)
+    F.psi = np.array([SECTION_PAY[s] for s in F.section]) + rng.normal(0, 0.12, n)
+    F.weight = rng.lognormal(0, 1.4, n)
+    region_w = np.bincount(areas.msoa_region, minlength=9).astype(float)
+    F.region = rng.choice(9, size=n, p=region_w / region_w.sum())
+    F.entkey = digit_keys(rng, n, 10)
+    lo = np.array([SECTION_DIVISIONS[s][0] for s in F.section])
+    hi = np.array([SECTION_DIVISIONS[s][1] for s in F.section])
+    div = lo + (rng.random(n) * (hi - lo + 1)).astype(int)
+    F.sic = np.array(["{:02d}{:03d}".format(d, x) for d, x in zip(div, rng.integers(0, 1000, n))], dtype=object)
+    F.sic_2020 = F.sic.copy()
+    changed = rng.random(n) < 0.05
+    F.sic_2020[changed] = np.array(["{:02d}{:03d}".format(d, x) for d, x in
+                                    zip(div[changed], rng.integers(0, 1000, changed.sum()))], dtype=object)
+    F.birth = np.where(rng.random(n) < 0.85, rng.integers(1975, FIRST_TAX_YEAR, n),
+                       rng.integers(FIRST_TAX_YEAR, LAST_TAX_YEAR - 1, n))
+    F.death = np.where(rng.random(n) < 0.10, rng.integers(2008, LAST_TAX_YEAR + 1, n), 9999)
+    F.birth_month = rng.integers(1, 13, n)
+    F.death_month = rng.integers(1, 13, n)
+    ranks = F.weight.argsort().argsort() / n
+    band = np.searchsorted([0.30, 0.45, 0.58, 0.70, 0.80, 0.88, 0.93, 0.97], ranks, side="right")
+    F.band = np.array(K.IDBR_EMPLOYEE_BANDS, dtype=object)[band]
+    F.band_2020 = F.band.copy()
+    moved = rng.random(n) < 0.1
+    F.band_2020[moved] = np.array(K.IDBR_EMPLOYEE_BANDS, dtype=object)[np.clip(band[moved] + rng.choice([-1, 1], moved.sum()), 0, 8)]
+    F.legal = np.where(np.isin(F.section, ["O", "P", "Q"]) & (rng.random(n) < 0.5),
+                       np.where(rng.random(n) < 0.5, "5", "6"),
+                       rng.choice(np.array(list("1234")), size=n, p=[0.82, 0.08, 0.06, 0.04])).astype(object)
+    eta = np.zeros((n, len(YEARS)))
+    eta[:, 0] = rng.normal(0, ETA_SD / np.sqrt(1 - ETA_RHO ** 2), n)
+    for i in range(1, len(YEARS)):
+        eta[:, i] = ETA_RHO * eta[:, i - 1] + rng.normal(0, ETA_SD, n)
+    F.eta = eta
+    big = F.weight > np.median(F.weight)
+    F.scheme = (rng.random((n, len(YEARS))) < SCHEME_SHARE / 0.5) & big[:, None] & (YEARS >= 2010)[None, :]
+    F.retail = np.isin(F.section, ["G", "I"])
+    return F
+
+
+def choose_firms(F, t_idx, region, q, grad, rng):
+    """Pick a firm for each chooser: region-local (90%), size-weighted, sorted on `q`."""
+    t = YEARS[t_idx]
+    alive = (F.birth <= t) & (F.death > t)
+    out = np.full(len(q), -1, dtype=np.int64)
+    national = rng.random(len(q)) < 0.10
+    for g in (False, True):
+        w_all = F.weight * alive * (np.exp(ETA_GRAD_TILT * F.eta[:, t_idx]) if g else 1.0)
+        for r in range(-1, 9):
+            sel = (grad == g) & (national if r < 0 else (~national & (region == r)))
+            idx = np.flatnonzero(sel)
+            if len(idx) == 0:
+                continue
+            cand = np.flatnonzero(w_all > 0) if r < 0 else np.flatnonzero((w_all > 0) & (F.region == r))
+            order = cand[np.argsort(F.psi[cand], kind="stable")]
+            cdf = np.cumsum(w_all[order])
+            cdf /= cdf[-1]
+            pos = np.searchsorted(cdf, q[idx], side="left")
+            out[idx] = order[np.minimum(pos, len(order) - 1)]
+    return out
+
+
+def residence(P, areas, rng):
+    """MSOA/OA of residence by tax year (index into YEARS); high-ability adults drift towards amenity."""
+    N = P.n
+    oa = np.empty((N, len(YEARS)), dtype=np.int64)
+    cur = P.oa.copy()
+    pop = np.bincount(areas.oa_msoa, weights=areas.oa_weight, minlength=len(areas.msoa_rate))
+    a_hi = P.a > 0.4
+    w_hi = pop * np.exp(0.9 * areas.msoa_amenity)
+    for i, t in enumerate(YEARS):
+        adult = t >= P.cohort + 2
+        move = adult & (rng.random(N) < 0.07)
+        far = move & (rng.random(N) < 0.45)
+        for hi in (False, True):
+            idx = np.flatnonzero(far & (a_hi == hi))
+            w = w_hi if hi else pop
+            m = rng.choice(len(w), size=len(idx), p=w / w.sum())
+            cur[idx] = 2 * (2 * m) + rng.integers(0, 4, len(idx))  # an OA inside MSOA m
+        near = np.flatnonzero(move & ~far)
+        cur[near] = 4 * areas.oa_msoa[cur[near]] + rng.integers(0, 4, len(near))
+        oa[:, i] = cur
+    return oa
+
+
+def make(P, H, areas, keys, sizes, rng):
+    N = P.n
+    T = len(YEARS)
+    F = make_firms(sizes, areas, rng)
+    oa = residence(P, areas, rng)
+    msoa = areas.oa_msoa[oa]
+    year_start = tax_year_start(YEARS)
+    ndays = days_in(YEARS)
+    dec1 = year_start + np.timedelta64(239, "D")  # about 1 December
+    # ---- education status on 1 December of each tax year
+    in_school = (YEARS[None, :] >= P.cohort[:, None]) & (YEARS[None, :] <= P.cohort[:, None] + 1)
+    in_he = (H.start[:, None] <= dec1[None, :]) & (H.end[:, None] >= dec1[None, :])
+    in_pg = (H.pg_start[:, None] <= dec1[None, :]) & (H.pg_end[:, None] >= dec1[None, :])
+    in_edu = in_school | in_he | in_pg
+    active = YEARS[None, :] >= P.cohort[:, None]  # records from the KS4 year on
+    labour = active & ~in_edu
+    # degree held at the start of the tax year; HE finished (entered and left) before it
+    g = H.completed[:, None] & (H.end[:, None] < year_start[None, :])
+    he_done = H.entered[:, None] & (H.end[:, None] < year_start[None, :])
+
+    # ---- employment by person-year: days [d0, d1) within the tax year
+    emp = np.zeros((N, T), bool)
+    d0 = np.zeros((N, T), dtype=np.int64)
+    d1 = np.zeros((N, T), dtype=np.int64)
+    firm = np.full((N, T), -1, dtype=np.int64)
+    firm2 = np.full((N, T), -1, dtype=np.int64)
+    move_day = np.zeros((N, T), dtype=np.int64)
+    placed = np.zeros((N, T), bool)
+    sort_q = norm.cdf((0.8 * P.a + 0.6 * P.u) / 1.0)
+    p_emp = expit(2.0 + 0.9 * P.e)
+    prev_end = np.zeros(N, bool)  # employed on the last day of the previous year
+    prev_firm = np.full(N, -1, dtype=np.int64)
+    was_labour = np.zeros(N, bool)
+    for i, t in enumerate(YEARS):
+        nd = ndays[i]
+        lab = labour[:, i]
+        stud = active[:, i] & in_edu[:, i]
+        recession = -0.5 if 2009 <= t <= 2012 else 0.0
+        # students: a term-time or summer job for some
+        sj = stud & (rng.random(N) < 0.45)
+        s0 = rng.integers(0, nd - 60, N)
+        s1 = np.minimum(s0 + rng.integers(40, 220, N), nd)
+        # labour market
+        stay = lab & prev_end & was_labour & (rng.random(N) < expit(2.4 + 0.6 * P.e + recession))
+        leave_day = rng.integers(30, nd - 1, N)
+        cont_full = stay & (rng.random(N) < 0.93)
+        cont_part = stay & ~cont_full  # employed from day 0, leaves during the year
+        enter = lab & ~stay & (rng.random(N) < p_emp * (1.0 + recession / 2))
+        first_lab = lab & ~was_labour
+        enter_day = np.where(first_lab, rng.integers(60, 200, N), rng.integers(0, nd - 20, N))
+        emp[:, i] = sj | cont_full | cont_part | enter
+        d0[:, i] = np.where(sj, s0, np.where(enter, enter_day, 0))
+        d1[:, i] = np.where(sj, s1, np.where(cont_part, leave_day, nd))
+        ended_at_year_end = emp[:, i] & (d1[:, i] == nd)
+        # ---- firms
+        keep = stay & (prev_firm >= 0) & (F.death[np.maximum(prev_firm, 0)] > t) & (rng.random(N) >= MOVE_RATE)
+        mover = stay & ~keep
+        new = enter & lab
+        choose = np.flatnonzero(mover | new)
+        region = areas.msoa_region[msoa[:, i]]
+        qq = np.clip(sort_q + rng.normal(0, 0.25, N), 0.001, 0.999)
+        chosen = choose_firms(F, i, region[choose], qq[choose], g[choose, i], rng)
+        f_i = np.where(keep, prev_firm, -1)
+        f_i[choose] = chosen
+        # graduate placement scheme: some new graduates are placed at random scheme firms
+        fresh = new & g[:, i] & ~was_labour
+        pl = np.flatnonzero(fresh & (rng.random(N) < PLACED_SHARE))
+        sch = np.flatnonzero(F.scheme[:, i] & (F.birth <= t) & (F.death > t))
+        if len(sch) and len(pl):
+            w = F.weight[sch] / F.weight[sch].sum()
+            f_i[pl] = sch[rng.choice(len(sch), size=len(pl), p=w)]
+            placed[pl, i] = True
+        # movers switch part-way through the year: the longer stint is the main job
+        mday = rng.integers(20, nd - 20, N)
+        mid = mover & (prev_firm >= 0) & (F.death[np.maximum(prev_firm, 0)] > t)
+        firm2[:, i] = np.where(mid, prev_firm, -1)
+        move_day[:, i] = np.where(mid, mday, 0)
+        # student jobs: retail and hospitality, size-weighted
+        sjobs = np.flatnonzero(sj)
+        shop = np.flatnonzero(F.retail & (F.birth <= t) & (F.death > t))
+        f_i[sjobs] = shop[rng.choice(len(shop), size=len(sjobs), p=F.weight[shop] / F.weight[shop].sum())]
+        firm[:, i] = np.where(emp[:, i], f_i, -1)
+        prev_end = ended_at_year_end & lab
+        prev_firm = np.where(prev_end, firm[:, i], -1)
+        was_labour = was_labour | lab
+    # a mover's main job: the stint with more days; the other is the second employment
+    main_is_old = (firm2 >= 0) & (move_day - d0 > d1 - move_day)
+    old = firm2.copy()
+    firm2 = np.where(main_is_old, firm, firm2)
+    firm = np.where(main_is_old, old, firm)
+
+    # ---- what the extract shows: linked main_enterprise and education-linked keys
+    pp, tt = np.nonzero(emp)
+    ty_start = YEARS[tt]
+    edukey = keys.edukey(pp, ty_start)
+    ent_null = rng.random(len(pp)) < UNLINKED_PAYE
+    main = np.where(ent_null, -1, firm[pp, tt])
+    visible = keys.linked_edukey_person()[pp] & (edukey != "")
+    gv = g[pp, tt]
+    S = loo_share(main, tt, gv, visible & (main >= 0), F.n, T)
+    # neighbours: residents with a geography row, linked
+    geo_gap = rng.random((N, T)) < 0.03
+    abroad = rng.random((N, T)) < 0.005
+    geo_row = active & ~geo_gap
+    gp, gt = np.nonzero(geo_row)
+    geo_key = keys.edukey(gp, YEARS[gt])
+    gvis = keys.linked_edukey_person()[gp] & (geo_key != "") & ~abroad[gp, gt]
+    geo_msoa = np.where(abroad[gp, gt], -1, msoa[gp, gt])
+    Nsh_rows = loo_share(geo_msoa, gt, g[gp, gt], gvis, len(areas.msoa_rate), T)
+    # each person-year's neighbour share (people without a row: share of all visible residents)
+    Nsh = np.full((N, T), np.nan)
+    Nsh[gp, gt] = Nsh_rows
+    need = np.isnan(Nsh) & labour
+    if need.any():
+        tot = np.zeros((len(areas.msoa_rate), T))
+        cnt = np.zeros((len(areas.msoa_rate), T))
+        ok = gvis & (geo_msoa >= 0)
+        np.add.at(tot, (geo_msoa[ok], gt[ok]), g[gp, gt][ok])
+        np.add.at(cnt, (geo_msoa[ok], gt[ok]), 1)
+        npn, ntn = np.nonzero(need)
+        mm = msoa[npn, ntn]
+        Nsh[npn, ntn] = np.where(cnt[mm, ntn] > 0, tot[mm, ntn] / np.maximum(cnt[mm, ntn], 1), 0.0)
+
+    # ---- pay
+    lab_rows = labour[pp, tt]
+    age = ty_start - P.birth_year[pp]
+    x = np.clip(age - 18, 0, None)
+    mu = 9.12 + 0.025 * (ty_start - 2010) + 0.062 * x - 0.0014 * x ** 2
+    person = (EARN_ABILITY * P.a + EARN_AMBITION * P.m + EARN_FAMILY * P.f + SD_PERSON * P.u)[pp]
+    he = he_done[pp, tt]
+    Sx = np.nan_to_num(S)
+    Nx = np.nan_to_num(Nsh[pp, tt])
+    fmain = firm[pp, tt]
+    lnw = (mu + BETA_HE * he + BETA_SEL * H.sel[pp] * he + person
+           + F.psi[fmain] + F.eta[fmain, tt] + areas.msoa_pay[msoa[pp, tt]]
+           + THETA_COWORKER * Sx + KAPPA_DEGREE_X_SHARE * gv * (Sx - 0.5) + LAMBDA_NEIGHBOUR * Nx
+           + rng.normal(0, SD_TRANSITORY, len(pp)))
+    lnw_student = 8.9 + 0.1 * (age - 16) + rng.normal(0, 0.35, len(pp))
+    lnw = np.where(lab_rows, lnw, lnw_student)
+    days = (d1[pp, tt] - d0[pp, tt]).astype(float)
+    frac = days / ndays[tt]
+    earn = np.exp(lnw) * frac
+    two = firm2[pp, tt] >= 0
+    md = move_day[pp, tt]
+    share_main = np.where(two, np.maximum(d1[pp, tt] - md, md - d0[pp, tt]) / np.maximum(days, 1), 1.0)
+    earn_i = np.round(earn).astype(np.int64)
+    zero = rng.random(len(pp)) < 0.01
+    earn_i[zero] = 0
+    lel = (ty_start < 2013) & (earn_i < 5000) & (rng.random(len(pp)) < LEL_DROP)
+
+    truth_rows = dict(pid=pp, t=ty_start, lab=lab_rows, S=S, N=Nsh[pp, tt], g=gv, lnw=lnw, he=he,
+                      frac=frac, visible=visible, main=main, placed=placed[pp, tt], eta=F.eta[fmain, tt],
+                      firm=fmain)
+
+    # ---- leo_earnings
+    keep_row = ~lel
+    f1 = np.where(main >= 0, main, -1)
+    f2 = firm2[pp, tt]
+    sy2020 = ty_start >= 2017
+    sic_main = np.where(sy2020, F.sic_2020[np.maximum(f1, 0)], F.sic[np.maximum(f1, 0)])
+    sec_main = F.section[np.maximum(f1, 0)]
+    sec2 = F.section[np.maximum(f2, 0)]
+    sic2 = np.where(sy2020, F.sic_2020[np.maximum(f2, 0)], F.sic[np.maximum(f2, 0)])
+    has1 = f1 >= 0
+    n_emp = has1.astype(int) + (two & (f2 >= 0)).astype(int)
+    ent_earn = np.where(has1, np.round(earn_i * share_main), np.nan)
+    n_sec = np.where(has1, 1 + (two & (sec2 != sec_main)), 0)
+    n_sic = np.where(has1, 1 + (two & (sic2 != sic_main)), 0)
+    nul = lambda v: np.where(has1, v, None).astype(object)  # noqa: E731
+    earnings = _frame("leo_earnings", None, {
+        "Edukey": edukey,
+        "TaxYear": tax_year_code(ty_start).astype(np.int64),
+        "Earnings": earn_i,
+        "main_enterprise": nul(F.entkey[np.maximum(f1, 0)]),
+        "enterprise_earnings": ent_earn,
+        "tied_main_record_enterprise_sic_fg": pd.array(np.where(has1, 0, None), dtype="Int64"),
+        "Num_Employments": n_emp.astype(np.int64),
+        "Main_Section": nul(sec_main),
+        "Section_Earnings": np.where(has1, np.where(n_sec == 1, earn_i, ent_earn), np.nan),
+        "Tied_Main_Section_Flag": pd.array(np.where(has1, 0, None), dtype="Int64"),
+        "Num_Sections": n_sec.astype(np.int64),
+        "Main_SIC2007": nul(sic_main),
+        "SIC_Earnings": np.where(has1, np.where(n_sic == 1, earn_i, ent_earn), np.nan),
+        "Tied_Main_SIC_Flag": pd.array(np.where(has1, 0, None), dtype="Int64"),
+        "Num_SIC": n_sic.astype(np.int64),
+        "main_enterprise_linked_sic2007": nul(sic_main),
+        "main_enterprise_linked_section": nul(sec_main),
+    })
+    earnings = earnings[keep_row & (edukey != "")]
+    # a person with two EDUKEYs has one row per key and year; earnings are unique on (key, year)
+    earnings = earnings.sort_values(["Edukey", "TaxYear"], kind="mergesort").reset_index(drop=True)
+
+    employment = spells_from_years(emp, d0, d1, year_start, ndays, keys, rng)
+    benefit = benefits(P, emp, labour, d0, d1, year_start, ndays, keys, rng)
+    sa = self_assessment(P, active, keys, rng)
+    geography = geography_view(gp, gt, abroad, oa, areas, keys, geo_key)
+    idbr = idbr_view(F)
+    scheme = scheme_view(F)
+    tables = {
+        "leo_employment": employment,
+        "leo_earnings": earnings,
+        "leo_benefit": benefit,
+        "leo_self_assessment": sa,
+        "leo_geography": geography,
+        "idbr_enterprise_lookup": idbr,
+        "lookup_placement_scheme": scheme,
+    }
+    return F, tables, truth_rows
+
+
+def loo_share(group, t, g, visible, n_groups, T):
+    """Leave-one-out share of g among visible members of (group, t); NaN when nobody else."""
+    ok = visible & (group >= 0)
+    tot = np.zeros((n_groups, T))
+    cnt = np.zeros((n_groups, T))
+    np.add.at(tot, (group[ok], t[ok]), g[ok])
+    np.add.at(cnt, (group[ok], t[ok]), 1)
+    gi = np.maximum(group, 0)
+    own = ok.astype(float)
+    num = tot[gi, t] - own * g
+    den = cnt[gi, t] - own
+    out = np.where((group >= 0) & (den > 0), num / np.where(den > 0, den, 1), np.nan)
+    return out
+
+
+def spells_from_years(emp, d0, d1, year_start, ndays, keys, rng):
+    """Merge year pieces into spells (abutting pieces join); defaults and open ends as in LEO."""
+    pp, tt = np.nonzero(emp)
+    start = year_start[tt] + d0[pp, tt].astype("timedelta64[D]")
+    end = year_start[tt] + (d1[pp, tt] - 1).astype("timedelta64[D]")
+    T = emp.shape[1]
+    # a piece continues the previous one when it starts on day 0 and the previous ended at year end
+    cont = np.zeros(len(pp), bool)
+    prev_same = np.r_[False, (pp[1:] == pp[:-1]) & (tt[1:] == tt[:-1] + 1)]
+    prev_full = np.r_[False, d1[pp[:-1], tt[:-1]] == ndays[tt[:-1]]]
+    cont = prev_same & prev_full & (d0[pp, tt] == 0)
+    spell_id = np.cumsum(~cont) - 1
+    s_start = start[~cont]
+    s_end = pd.Series(end).groupby(spell_id).max().to_numpy()
+    s_pid = pp[~cont]
+    last_day = year_start[T - 1] + np.timedelta64(int(ndays[T - 1]) - 1, "D")
+    open_ = s_end >= last_day
+    uncertain_start = rng.random(len(s_pid)) < 0.05
+    first_t = tt[~cont]
+    s_start = np.where(uncertain_start, year_start[first_t], s_start)
+    uncertain_end = ~open_ & (rng.random(len(s_pid)) < 0.02)
+    end_out = s_end.astype("datetime64[s]")
+    end_out[open_] = np.datetime64("9999-12-31", "s")
+    key_year = 1970 + (s_start.astype("datetime64[Y]").astype(int))
+    df = _frame("leo_employment", None, {
+        "EduKey": keys.edukey(s_pid, key_year),
+        "StartDate": s_start.astype("datetime64[s]"),
+        "EndDate": end_out,
+        "UncertainStartDate": uncertain_start.astype(np.int64),
+        "UncertainEndDate": uncertain_end.astype(np.int64),
+    })
+    return df.sort_values(["EduKey", "StartDate"], kind="mergesort").reset_index(drop=True)
+
+
+def benefits(P, emp, labour, d0, d1, year_start, ndays, keys, rng):
+    N, T = emp.shape
+    rows = []
+    YE = year_start
+    for i, t in enumerate(YEARS):
+        lab = labour[:, i]
+        idle_all = lab & ~emp[:, i]
+        idle_part = lab & emp[:, i] & ((d0[:, i] > 60) | (d1[:, i] < ndays[i] - 60))
+        claim = (idle_all & (rng.random(N) < 0.5)) | (idle_part & (rng.random(N) < 0.3))
+        who = np.flatnonzero(claim)
+        a = np.where(idle_all[who], 0, np.where(d0[who, i] > 60, 0, d1[who, i] + 7))
+        b = np.where(idle_all[who], ndays[i] - 1, np.where(d0[who, i] > 60, d0[who, i] - 7, ndays[i] - 1))
+        s = a + (rng.random(len(who)) * np.maximum(b - a, 1) * 0.3).astype(int)
+        e = np.maximum(s + 14, b)
+        if t >= 2017:
+            typ = rng.choice(np.array(["UAA", "UBC", "UCE", "UDF", "UAB", "UNA"]), size=len(who),
+                             p=[0.4, 0.25, 0.1, 0.05, 0.15, 0.05])
+        else:
+            typ = rng.choice(np.array(["JSA", "ESA", "IS"]), size=len(who), p=[0.8, 0.12, 0.08])
+        rows.append((who, YE[i] + s.astype("timedelta64[D]"), YE[i] + np.minimum(e, ndays[i] - 1).astype("timedelta64[D]"),
+                     typ, np.full(len(who), t)))
+    # in-work disability benefits for a few people, long spells
+    dis = np.flatnonzero(rng.random(N) < 0.015)
+    st = YE[0] + rng.integers(0, 365 * 12, len(dis)).astype("timedelta64[D]")
+    stt = np.maximum(st, tax_year_start(P.cohort[dis]))
+    typ = np.where(stt >= np.datetime64("2013-04-08"), "PIP", "DLA")
+    rows.append((dis, stt, np.full(len(dis), np.datetime64("9999-12-31", "D")), typ,
+                 1970 + stt.astype("datetime64[Y]").astype(int)))
+    who = np.concatenate([r[0] for r in rows])
+    s = np.concatenate([r[1] for r in rows])
+    e = np.concatenate([r[2] for r in rows])
+    typ = np.concatenate([r[3] for r in rows]).astype(object)
+    ky = np.concatenate([r[4] for r in rows])
+    # a claim still running at the end of the data is open
+    e = e.astype("datetime64[s]")
+    e[e >= np.datetime64("2021-04-05")] = np.datetime64("9999-12-31", "s")
+    df = _frame("leo_benefit", None, {
+        "EduKey": keys.edukey(who, ky),
+        "StartDate": s.astype("datetime64[s]"),
+        "EndDate": e,
+        "Benefit_type": typ,
+        "Out_of_work_benefit": np.isin(typ, list(K.OUT_OF_WORK_TYPES)).astype(np.int64),
+    })
+    return df.sort_values(["EduKey", "StartDate", "Benefit_type"], kind="mergesort").reset_index(drop=True)
+
+
+def self_assessment(P, active, keys, rng):
+    se = rng.random(P.n) < 0.035
+    yrs = np.flatnonzero(YEARS >= 2013)
+    pp, tt = np.nonzero(active[:, yrs] & se[:, None] & (rng.random((P.n, len(yrs))) < 0.7))
+    t = YEARS[yrs][tt]
+    total = np.round(rng.lognormal(9.0, 0.9, len(pp))).astype(np.int64)
+    ptr = rng.random(len(pp)) < 0.15
+    df = _frame("leo_self_assessment", None, {
+        "Edukey": keys.edukey(pp, t),
+        "TaxYear": tax_year_code(t).astype(np.int64),
+        "Self_Employed": np.ones(len(pp), dtype=np.int64),
+        "EARNINGS_PTR": pd.array(np.where(ptr, total, None), dtype="Int64"),
+        "EARNINGS_SOLE": pd.array(np.where(ptr, None, total), dtype="Int64"),
+        "EARNINGS_SELF_EMPLOYMENT": pd.array(total, dtype="Int64"),
+    })
+    df = df[df["Edukey"] != ""].drop_duplicates(["Edukey", "TaxYear"])
+    return df.sort_values(["Edukey", "TaxYear"], kind="mergesort").reset_index(drop=True)
+
+
+def geography_view(gp, gt, abroad, oa, areas, keys, geo_key):
+    ab = abroad[gp, gt]
+    o = oa[gp, gt]
+    ms = areas.oa_msoa[o]
+    la = areas.msoa_la[ms]
+    reg = areas.msoa_region[ms]
+    pcon = areas.msoa_pcon[ms]
+    none = lambda v: np.where(ab, None, v).astype(object)  # noqa: E731
+    df = _frame("leo_geography", None, {
+        "Edukey": geo_key,
+        "TaxYear": tax_year_code(YEARS[gt]).astype(np.int64),
+        "COA_2011": none(areas.oa_code[o]),
+        "LAUA_anon": none(areas.la_anon[la]),
+        "PCON": none(areas.pcon_code[pcon]),
+        "PCONNM": none(areas.pcon_name[pcon]),
+        "GOR": none(areas.region_codes[reg]),
+        "GORNM": none(np.array(list(K.REGIONS.values()), dtype=object)[reg]),
+        "CTRY": np.where(ab, "Abroad", "E92000001").astype(object),
+        "CTRYNM": np.where(ab, "Abroad", "England").astype(object),
+    })
+    df = df[df["Edukey"] != ""].drop_duplicates(["Edukey", "TaxYear"])
+    return df.sort_values(["Edukey", "TaxYear"], kind="mergesort").reset_index(drop=True)
+
+
+MONTHS = np.array(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])
+
+
+def idbr_view(F):
+    def date9(y, m):
+        return np.array(["01{}{}".format(MONTHS[mm - 1], yy) for yy, mm in zip(y, m)], dtype=object)
+
+    rows = []
+    in2019 = F.birth < 2018
+    for sy, sel, sic, band in (("2019", in2019, F.sic, F.band), ("2020", np.ones(F.n, bool), F.sic_2020, F.band_2020)):
+        idx = np.flatnonzero(sel)
+        dead = F.death[idx] < (2018 if sy == "2019" else 2021)
+        rows.append(pd.DataFrame({
+            "ENTKEY": F.entkey[idx],
+            "SIC2007": sic[idx],
+            "Govt_Region": np.array(list(K.REGIONS), dtype=object)[F.region[idx]],
+            "legalstatus": F.legal[idx],
+            "Employees": band[idx],
+            "Birth_month": date9(F.birth[idx], F.birth_month[idx]),
+            "Death_month": np.where(dead, date9(np.minimum(F.death[idx], 9999), F.death_month[idx]), None).astype(object),
+            "SECTIONNAME": F.section[idx].astype(object),
+            "SourceYear": np.full(len(idx), sy, dtype=object),
+        }))
+    df = pd.concat(rows, ignore_index=True)
+    return _frame("idbr_enterprise_lookup", None, df.to_dict("series")).sort_values(
+        ["ENTKEY", "SourceYear"], kind="mergesort").reset_index(drop=True)
+
+
+def scheme_view(F):
+    fi, ti = np.nonzero(F.scheme)
+    alive = (F.birth[fi] <= YEARS[ti]) & (F.death[fi] > YEARS[ti])
+    fi, ti = fi[alive], ti[alive]
+    df = _frame("lookup_placement_scheme", None, {
+        "ENTKEY": F.entkey[fi],
+        "TaxYear": tax_year_code(YEARS[ti]).astype(np.int64),
+        "scheme": np.ones(len(fi), dtype=np.int64),
+    })
+    return df.sort_values(["ENTKEY", "TaxYear"], kind="mergesort").reset_index(drop=True)
+
