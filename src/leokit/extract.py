@@ -1,0 +1,1139 @@
+"""Open a LEO extract: a synthetic folder (Parquet, CSV, Stata), a DuckDB extract, or the SRS.
+
+    import leokit.extract as lx
+    ex = lx.open("data_synthetic")                       # folder written by `leokit synth`
+    ex = lx.open(pyodbc_connection, schema="2002237")    # inside the SRS: SQL Server views
+    ex.views()                                           # concrete views available
+    ex.read("leo_earnings", columns=["Edukey", "TaxYear", "Earnings"])
+    ex.read("hesa", years=[2012, 2013])                  # per-year views stacked, with `year`
+
+Every path returns the same frame: columns in registry casing; dates as ``datetime.date``
+objects in an object column (what pyodbc gives; 9999-12-31 survives); ints as int64, or
+nullable Int64 when NULLs occur; floats as float64; text as object with None for NULL.
+
+This module runs on the SRS Python profile (Python 3.7, pandas 1.0, numpy 1.18) for the
+CSV-folder and database (DB-API) paths: no 3.8+ syntax and no pandas > 1.0 API there.
+pyarrow, duckdb and pandas' Stata reader are imported only inside the functions that need them.
+"""
+
+import builtins
+import datetime
+import decimal
+import difflib
+import hashlib
+import json
+import os
+import re
+from collections import OrderedDict
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import infer_dtype
+
+from leokit.schema import DATABASES, DEFAULT_SCHEMA, REGISTRY
+
+__all__ = [
+    "ExtractError",
+    "Extract",
+    "open",
+    "open_extract",
+    "connect_duckdb",
+    "conform",
+    "content_sha256",
+    "read_manifest",
+    "FORMATS",
+    "MANIFEST",
+]
+
+FORMATS = ("parquet", "csv", "dta", "duckdb")
+MANIFEST = "manifest.json"
+FILE_SUFFIX = {"parquet": ".parquet", "csv": ".csv", "dta": ".dta", "duckdb": ".duckdb"}
+STATA_MAX_NAME = 32
+DEFAULT_CHUNKSIZE = 500000
+
+_EPOCH = datetime.date(1970, 1, 1)
+_STATA_EPOCH = datetime.date(1960, 1, 1)
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?\s*$")
+
+
+class ExtractError(ValueError):
+    """A view, column or value is not what the extract or the registry says it should be."""
+
+
+# ------------------------------------------------------------------------------ conversion
+class _Ctx:
+    """What an error message needs: which view, and where we looked."""
+
+    def __init__(self, view, where):
+        self.view = view
+        self.where = where
+
+
+def _fail(ctx, col, found, example):
+    raise ExtractError(
+        f"view {ctx.view}, column {col.name}: expected {col.kind} ({col.sqltype}) but found {found} (e.g. {example!r}) in {ctx.where}"
+    )
+
+
+_NOTHING = object()
+
+
+def _found(v):
+    """How a wrong value is described in an error: 'text', 'a date', 'a number' ..."""
+    if isinstance(v, str):
+        return "text"
+    if isinstance(v, (datetime.date, np.datetime64)):
+        return "a date"
+    if isinstance(v, (bool, np.bool_)):
+        return "a boolean"
+    if isinstance(v, (int, float, decimal.Decimal, np.number)):
+        return "a non-integer number" if isinstance(v, (float, decimal.Decimal)) else "a number"
+    return type(v).__name__
+
+
+def _is_null(v):
+    if v is None or v is pd.NaT:
+        return True
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _map_uniques(s, fn):
+    """Apply fn to each distinct non-null value; return an object array (None for NULL)."""
+    codes, uniques = pd.factorize(s)
+    conv = [fn(u) for u in uniques]
+    conv.append(None)
+    lookup = np.empty(len(conv), dtype=object)
+    lookup[:] = conv
+    return lookup[codes]
+
+
+def _to_date(v):
+    if _is_null(v):
+        return None
+    if isinstance(v, datetime.datetime):
+        return v.date()
+    if isinstance(v, datetime.date):
+        return v
+    if isinstance(v, np.datetime64):
+        return _EPOCH + datetime.timedelta(days=int(v.astype("datetime64[D]").astype("int64")))
+    if isinstance(v, str):
+        if v.strip() == "":
+            return None
+        m = _ISO_DATE.match(v)
+        if m:
+            return datetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    raise ValueError(v)
+
+
+def _to_int(v):
+    if _is_null(v):
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return int(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating, decimal.Decimal)):
+        if v == int(v):
+            return int(v)
+        raise ValueError(v)
+    if isinstance(v, str):
+        t = v.strip()
+        if t == "":
+            return None
+        try:
+            return int(t)
+        except ValueError:
+            f = float(t)
+            if f == int(f):
+                return int(f)
+    raise ValueError(v)
+
+
+def _to_float(v):
+    if _is_null(v):
+        return np.nan
+    if isinstance(v, (bool, np.bool_)):
+        return float(v)
+    if isinstance(v, (int, float, np.integer, np.floating, decimal.Decimal)):
+        return float(v)
+    if isinstance(v, str):
+        t = v.strip()
+        if t == "":
+            return np.nan
+        return float(t)
+    raise ValueError(v)
+
+
+def _to_str(v):
+    if _is_null(v):
+        return None
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v).hex().upper()
+    if isinstance(v, (bool, np.bool_)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)) and float(v) == int(v):
+        return str(int(v))
+    if isinstance(v, (datetime.date, datetime.datetime)):
+        return v.isoformat()
+    return str(v)
+
+
+def _safe_map(s, fn, ctx, col):
+    """_map_uniques, turning the first bad value into one clear ExtractError."""
+    codes, uniques = pd.factorize(s)
+    conv = []
+    bad = _NOTHING
+    for u in uniques:
+        try:
+            conv.append(fn(u))
+        except (ValueError, TypeError, OverflowError, decimal.InvalidOperation):
+            bad = u
+            break
+    if bad is not _NOTHING:  # raised outside the except block: no chained traceback
+        _fail(ctx, col, _found(bad), bad)
+    conv.append(None)
+    lookup = np.empty(len(conv), dtype=object)
+    lookup[:] = conv
+    return lookup[codes]
+
+
+def _ints(s, ctx, col):
+    """Series -> nullable Int64 (the caller turns it into int64 when there is no NULL)."""
+    dt = s.dtype
+    if isinstance(dt, np.dtype) and dt.kind == "b":
+        return s.astype("int64").astype("Int64")
+    if str(dt) in ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64"):
+        return s.astype("Int64")
+    if np.issubdtype(dt, np.integer) if isinstance(dt, np.dtype) else False:
+        return s.astype("int64").astype("Int64")
+    if isinstance(dt, np.dtype) and np.issubdtype(dt, np.floating):
+        vals = s.to_numpy()
+        ok = np.isnan(vals) | (vals == np.floor(vals))
+        if not ok.all():
+            _fail(ctx, col, "non-integer numbers", vals[~ok][0])
+        return s.astype("Int64")
+    if isinstance(dt, np.dtype) and dt.kind == "M":
+        _fail(ctx, col, "dates", s.dropna().iloc[0] if s.notna().any() else None)
+    obj = s.astype(object)
+    inferred = infer_dtype(obj, skipna=True)
+    if inferred in ("integer", "empty"):
+        vals = obj.to_numpy(copy=True)
+        vals[pd.isna(vals)] = None
+        return pd.Series(pd.array(list(vals), dtype="Int64"), index=s.index, name=s.name)
+    vals = _safe_map(obj, _to_int, ctx, col)
+    return pd.Series(pd.array(list(vals), dtype="Int64"), index=s.index, name=s.name)
+
+
+def _floats(s, ctx, col):
+    dt = s.dtype
+    if isinstance(dt, np.dtype) and (np.issubdtype(dt, np.number) or dt.kind == "b"):
+        return s.astype("float64")
+    if str(dt) in ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64"):
+        return pd.Series(s.to_numpy(dtype="float64", na_value=np.nan), index=s.index, name=s.name)
+    if isinstance(dt, np.dtype) and dt.kind == "M":
+        _fail(ctx, col, "dates", s.dropna().iloc[0] if s.notna().any() else None)
+    vals = _safe_map(s.astype(object), _to_float, ctx, col)
+    vals[pd.isna(vals)] = np.nan
+    return pd.Series(vals.astype("float64"), index=s.index, name=s.name)
+
+
+def _dates(s, ctx, col):
+    dt = s.dtype
+    if isinstance(dt, np.dtype) and dt.kind == "M":
+        d = s.to_numpy().astype("datetime64[D]")
+        nat = np.isnat(d)
+        days = d.astype("int64")
+        days[nat] = 0
+        uniq, inv = np.unique(days, return_inverse=True)
+        lookup = np.empty(len(uniq) + 1, dtype=object)
+        lookup[:-1] = [_EPOCH + datetime.timedelta(days=int(u)) for u in uniq]
+        lookup[-1] = None
+        idx = np.where(nat, len(uniq), inv.reshape(-1))
+        return pd.Series(lookup[idx], index=s.index, name=s.name, dtype=object)
+    if isinstance(dt, np.dtype) and (np.issubdtype(dt, np.number) or dt.kind == "b"):
+        if s.notna().any():
+            _fail(ctx, col, "numbers", s.dropna().iloc[0])
+        return pd.Series([None] * len(s), index=s.index, name=s.name, dtype=object)
+    if str(dt).startswith("datetime64"):  # tz-aware
+        return _dates(s.dt.tz_localize(None), ctx, col)
+    obj = s.astype(object)
+    return pd.Series(_safe_map(obj, _to_date, ctx, col), index=s.index, name=s.name, dtype=object)
+
+
+def _strings(s, ctx, col):
+    obj = s.astype(object)
+    if infer_dtype(obj, skipna=True) in ("string", "empty"):
+        vals = obj.to_numpy(copy=True)
+        vals[pd.isna(vals)] = None
+        return pd.Series(vals, index=s.index, name=s.name, dtype=object)
+    return pd.Series(_safe_map(obj, _to_str, ctx, col), index=s.index, name=s.name, dtype=object)
+
+
+_CONVERTERS = {"int": _ints, "flag": _ints, "float": _floats, "date": _dates, "str": _strings}
+
+
+def _finish_ints(s):
+    if str(s.dtype) == "Int64" and not s.isna().any():
+        return s.astype("int64")
+    return s
+
+
+def _convert(s, col, ctx, validate=True, final=True):
+    """One column to its read form; a kind mismatch raises ExtractError (or is left as is)."""
+    try:
+        out = _CONVERTERS[col.kind](s, ctx, col)
+    except ExtractError:
+        if validate:
+            raise
+        return s
+    if final and col.kind in ("int", "flag"):
+        out = _finish_ints(out)
+    return out
+
+
+def _close_first(wanted, names):
+    """`names` with the close matches to `wanted` first (for error messages)."""
+    names = list(names)
+    low = dict((n.lower(), n) for n in names)
+    close = [low[m] for m in difflib.get_close_matches(wanted.lower(), list(low), n=5, cutoff=0.6)]
+    rest = [n for n in names if n not in close]
+    if close:
+        return "{} (closest first); then {}".format(", ".join(close), ", ".join(rest) or "none")
+    return ", ".join(rest)
+
+
+def _match(names, wanted):
+    """Case-insensitive lookup of `wanted` in `names`; the actual name or None."""
+    low = wanted.lower()
+    for n in names:
+        if n.lower() == low:
+            return n
+    return None
+
+
+def _stata_match(names, wanted):
+    """As _match, also accepting Stata's 32-character truncation of long names."""
+    hit = _match(names, wanted)
+    if hit is None and len(wanted) > STATA_MAX_NAME:
+        hit = _match(names, wanted[:STATA_MAX_NAME])
+    return hit
+
+
+def conform(df, view, year=None, validate=True, registry=REGISTRY, where="a data frame"):
+    """Bring a frame of one concrete view to the read form (registry casing and dtypes).
+
+    Columns the registry knows are renamed to registry casing and converted; others are kept
+    as they are. `view` is a View or a (concrete) view name.
+    """
+    if isinstance(view, str):
+        name = view
+        v = registry.view(view)
+        if v.per_year and year is None:
+            year = registry.year_of(view)
+    else:
+        v = view
+        name = v.name_for(year) if v.per_year and year is not None else v.name
+    ctx = _Ctx(name, where)
+    out = OrderedDict()
+    for actual in df.columns:
+        col = _registry_column(v, actual, year)
+        if col is None:
+            out[actual] = df[actual]
+        else:
+            out[col.name_for(year)] = _convert(df[actual], col, ctx, validate)
+    return pd.DataFrame(out, index=df.index)
+
+
+def _registry_column(view, name, year):
+    low = str(name).lower()
+    for c in view.columns_for(year):
+        real = c.name_for(year).lower()
+        if low == real or (len(real) > STATA_MAX_NAME and low == real[:STATA_MAX_NAME]):
+            return c
+    return None
+
+
+# ------------------------------------------------------------------------------ checksums
+def _infer_kind(s):
+    dt = s.dtype
+    if isinstance(dt, np.dtype):
+        if dt.kind == "b" or np.issubdtype(dt, np.integer):
+            return "int"
+        if np.issubdtype(dt, np.floating):
+            return "float"
+        if dt.kind == "M":
+            return "date"
+    if str(dt).startswith("Int") or str(dt).startswith("UInt"):
+        return "int"
+    return "str"
+
+
+def content_sha256(df, view, year=None, registry=REGISTRY):
+    """Checksum of a table's content, independent of the file format and library versions.
+
+    Hashes column names (registry casing) and kinds, then each column canonically: ints and
+    flags as little-endian int64 plus a NULL mask, floats as float64, dates as days since
+    1970-01-01 plus a NULL mask, text as UTF-8 with NULL and '' treated alike (CSV and Stata
+    cannot tell them apart). Reading a written extract back gives the same checksum.
+    """
+    v = registry.view(view) if isinstance(view, str) else view
+    if isinstance(view, str) and v.per_year and year is None:
+        year = registry.year_of(view)
+    ctx = _Ctx(view if isinstance(view, str) else v.name, "checksum")
+    h = hashlib.sha256()
+    header = []
+    parts = []
+    for actual in df.columns:
+        col = _registry_column(v, actual, year)
+        s = df[actual]
+        if col is None:
+            kind, name = _infer_kind(s), str(actual)
+            col = _PseudoColumn(name, kind)
+        else:
+            kind, name = col.kind, col.name_for(year)
+        header.append([name, kind])
+        conv = _convert(s, col, ctx, validate=True, final=False)
+        parts.append((kind, conv))
+    h.update(json.dumps(header, sort_keys=True).encode("utf-8"))
+    h.update(str(len(df)).encode("ascii"))
+    for kind, s in parts:
+        if kind in ("int", "flag"):
+            mask = s.isna().to_numpy()
+            vals = s.to_numpy(dtype="int64", na_value=0)
+            h.update(vals.astype("<i8").tobytes())
+            h.update(mask.astype("u1").tobytes())
+        elif kind == "float":
+            vals = s.to_numpy(dtype="float64")
+            vals = np.where(np.isnan(vals), np.nan, vals)
+            h.update(vals.astype("<f8").tobytes())
+        elif kind == "date":
+            days = np.asarray(
+                _map_uniques(s, lambda d: (d - _EPOCH).days), dtype=object
+            )  # None for NULL
+            mask = np.array([d is None for d in days], dtype="u1")
+            vals = np.array([0 if d is None else d for d in days], dtype="<i8")
+            h.update(vals.tobytes())
+            h.update(mask.tobytes())
+        else:
+            vals = s.to_numpy(copy=True)
+            vals[pd.isna(vals)] = ""
+            h.update(pd.util.hash_array(vals.astype(object)).astype("<u8").tobytes())
+    return h.hexdigest()
+
+
+class _PseudoColumn:
+    """Stands in for a registry Column when a table has a column the registry lacks."""
+
+    def __init__(self, name, kind):
+        self.name = name
+        self.kind = kind
+        self.sqltype = "?"
+        self.nullable = True
+
+    def name_for(self, year=None):
+        return self.name
+
+
+# ------------------------------------------------------------------------------ manifest
+def read_manifest(path):
+    """The manifest.json of an extract folder (or the file itself) as a dict."""
+    p = str(path)
+    if os.path.isdir(p):
+        p = os.path.join(p, MANIFEST)
+    if not os.path.isfile(p):
+        raise ExtractError(f"no {MANIFEST} at {path}: not an extract written by leokit")
+    with builtins.open(p, encoding="utf-8") as f:
+        try:
+            return json.load(f)
+        except ValueError as e:
+            raise ExtractError(f"{p} is not valid JSON: {e}") from None
+
+
+# ------------------------------------------------------------------------------ sources
+class _FolderSource:
+    """A folder with one file per concrete view (<view>.parquet | .csv | .dta)."""
+
+    def __init__(self, path, fmt, files):
+        self.path = path
+        self.fmt = fmt
+        self.files = files  # lower-case view name -> (actual name, file path)
+        self.where = f"folder {path} ({fmt} files)"
+        self.sql = False
+        self.blank_is_null = fmt in ("csv", "dta")
+        self._columns = {}
+
+    def available(self):
+        return OrderedDict((k, v[0]) for k, v in self.files.items())
+
+    def columns(self, name):
+        if name not in self._columns:
+            path = self.files[name.lower()][1]
+            if self.fmt == "parquet":
+                import pyarrow.parquet as pq
+
+                cols = list(pq.read_schema(path).names)
+            elif self.fmt == "csv":
+                import csv
+
+                with builtins.open(path, encoding="utf-8", newline="") as f:
+                    cols = next(csv.reader(f), [])
+            else:
+                with pd.read_stata(path, iterator=True) as reader:
+                    cols = list(reader.variable_labels())
+            self._columns[name] = cols
+        return self._columns[name]
+
+    def read(self, name, columns, kinds, where=None, params=None, chunksize=None):
+        path = self.files[name.lower()][1]
+        if self.fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path, columns=list(columns))
+            ints = {pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(),
+                    pa.uint32()}  # fmt: skip
+            df = table.to_pandas(
+                date_as_object=True,
+                types_mapper=lambda t: pd.Int64Dtype() if t in ints else None,
+            )
+            return df
+        if self.fmt == "csv":
+            return pd.read_csv(
+                path,
+                usecols=list(columns),
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                encoding="utf-8",
+            )[list(columns)]
+        df = pd.read_stata(
+            path,
+            columns=list(columns),
+            convert_dates=False,
+            convert_categoricals=False,
+            preserve_dtypes=True,
+        )
+        for c in df.columns:
+            if kinds.get(c) == "date" and df[c].dtype.kind in "fiu":
+                days = df[c].to_numpy(dtype="float64")
+                out = np.empty(len(days), dtype=object)
+                ok = ~np.isnan(days)
+                out[~ok] = None
+                out[ok] = [_STATA_EPOCH + datetime.timedelta(days=int(d)) for d in days[ok]]
+                df[c] = out
+        return df
+
+    def close(self):
+        pass
+
+
+def _q(ident):
+    return '"' + str(ident).replace('"', '""') + '"'
+
+
+class _SqlSource:
+    """A DB-API connection (pyodbc to SQL Server in the SRS; DuckDB as a stand-in)."""
+
+    def __init__(self, conn, schema, databases, registry, chunksize, label=None, owned=False):
+        self.conn = conn
+        self.schema = schema
+        self.databases = databases
+        self.registry = registry
+        self.chunksize = chunksize
+        self.sql = True
+        self.blank_is_null = False
+        self.owned = owned
+        dbs = "/".join(databases.get(d, d) for d in DATABASES)
+        self.where = label or f"database connection ({dbs}, schema {schema})"
+        self._available = None
+        self._columns = {}
+
+    def _db(self, view):
+        return self.databases.get(view.database, view.database)
+
+    def qualified(self, name):
+        view = self.registry.view(name)
+        return f"{_q(self._db(view))}.{_q(self.schema)}.{_q(name)}"
+
+    def _listing(self, db):
+        """Names of tables and views in db.schema, or None when the server cannot tell us."""
+        queries = [
+            (
+                f"SELECT TABLE_NAME FROM {_q(db)}.INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ?",
+                [self.schema],
+            ),
+            (
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_catalog = ? AND table_schema = ?",
+                [db, self.schema],
+            ),
+        ]
+        for sql, params in queries:
+            cur = self.conn.cursor()
+            try:
+                cur.execute(sql, params)
+                return [r[0] for r in cur.fetchall()]
+            except Exception:  # noqa: BLE001 - the dialect decides which form works
+                continue
+            finally:
+                _close(cur)
+        return None
+
+    def _probe(self, name):
+        cur = self.conn.cursor()
+        try:
+            cur.execute(f"SELECT * FROM {self.qualified(name)} WHERE 1 = 0")
+            cols = [d[0] for d in cur.description]
+            cur.fetchall()
+            return cols
+        except Exception:  # noqa: BLE001 - any error means the view is not there
+            return None
+        finally:
+            _close(cur)
+
+    def available(self):
+        if self._available is None:
+            found = OrderedDict()
+            listings = {}
+            for v in self.registry:
+                db = self._db(v)
+                if db not in listings:
+                    listings[db] = self._listing(db)
+                listing = listings[db]
+                lowset = None if listing is None else {n.lower(): n for n in listing}
+                for y in v.all_years():
+                    name = v.name_for(y)
+                    if lowset is None:
+                        if self._probe(name) is not None:
+                            found[name.lower()] = name
+                    elif name.lower() in lowset:
+                        found[name.lower()] = name
+            self._available = found
+        return self._available
+
+    def columns(self, name):
+        if name not in self._columns:
+            cols = self._probe(name)
+            if cols is None:
+                raise ExtractError(
+                    f"view {name} ({self.qualified(name)}) could not be queried in {self.where}"
+                )
+            self._columns[name] = cols
+        return self._columns[name]
+
+    def read(self, name, columns, kinds, where=None, params=None, chunksize=None):
+        sql = "SELECT {} FROM {}".format(", ".join(_q(c) for c in columns), self.qualified(name))
+        if where:
+            sql += " WHERE " + where
+        cur = self.conn.cursor()
+        try:
+            if params:
+                cur.execute(sql, list(params))
+            else:
+                cur.execute(sql)
+            names = [d[0] for d in cur.description]
+            size = chunksize or self.chunksize
+            chunks = []
+            while True:
+                rows = cur.fetchmany(size)
+                if not rows:
+                    break
+                cols = list(zip(*rows))
+                data = OrderedDict()
+                for i, n in enumerate(names):
+                    data[n] = pd.Series(cols[i], dtype=object)
+                chunks.append(data)
+                if len(rows) < size:
+                    break
+        finally:
+            _close(cur)
+        return names, chunks
+
+    def close(self):
+        if self.owned:
+            _close(self.conn)
+
+
+class _DuckDBSource(_SqlSource):
+    """A DuckDB extract folder: the SRS names via attached databases; Arrow for speed."""
+
+    def read(self, name, columns, kinds, where=None, params=None, chunksize=None):
+        sql = "SELECT {} FROM {}".format(", ".join(_q(c) for c in columns), self.qualified(name))
+        if where:
+            sql += " WHERE " + where
+        rel = self.conn.sql(sql, params=list(params) if params else None)
+        fetch = getattr(rel, "to_arrow_table", None) or rel.arrow  # duckdb 2 / duckdb 1
+        table = fetch()
+        import pyarrow as pa
+
+        ints = {pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(), pa.uint32()}
+        return table.to_pandas(
+            date_as_object=True, types_mapper=lambda t: pd.Int64Dtype() if t in ints else None
+        )
+
+
+def _close(obj):
+    try:
+        obj.close()
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def connect_duckdb(path, read_only=True):
+    """A DuckDB connection on which the SRS three-part names resolve.
+
+    `path` is a DuckDB extract folder (LEO_i2.duckdb, NPD_i2.duckdb, HESA_i2.duckdb ...):
+    each file is attached under its database name, so
+    ``SELECT * FROM LEO_i2.leo_synth.leo_earnings`` works, as on the SRS.
+    """
+    import duckdb
+
+    path = str(path)
+    if not os.path.isdir(path):
+        raise ExtractError(f"no DuckDB extract at {path}: expected a folder of *.duckdb files")
+    files = sorted(f for f in os.listdir(path) if f.endswith(".duckdb"))
+    if not files:
+        raise ExtractError(f"no *.duckdb files in {path}")
+    con = duckdb.connect()
+    for f in files:
+        full = os.path.abspath(os.path.join(path, f)).replace("'", "''")
+        opts = " (READ_ONLY)" if read_only else ""
+        con.execute("ATTACH '{}' AS {}{}".format(full, _q(f[: -len(".duckdb")]), opts))
+    return con
+
+
+# ------------------------------------------------------------------------------ the extract
+def _detect(path):
+    if not os.path.exists(path):
+        raise ExtractError(f"no extract at {path}: the folder does not exist")
+    if not os.path.isdir(path):
+        raise ExtractError(f"{path} is a file; give the extract folder")
+    names = sorted(os.listdir(path))
+    fmt = None
+    mpath = os.path.join(path, MANIFEST)
+    manifest = read_manifest(path) if os.path.isfile(mpath) else None
+    if manifest is not None and manifest.get("format") in FORMATS:
+        fmt = manifest["format"]
+    if fmt is None:
+        counts = [(sum(1 for n in names if n.endswith(FILE_SUFFIX[f])), f) for f in FORMATS]
+        counts.sort(key=lambda t: -t[0])
+        if counts[0][0] == 0:
+            raise ExtractError(
+                f"no extract at {path}: found no .parquet, .csv, .dta or .duckdb files"
+            )
+        fmt = counts[0][1]
+    return fmt, names, manifest
+
+
+def open_extract(
+    source,
+    schema=None,
+    databases=None,
+    registry=REGISTRY,
+    chunksize=DEFAULT_CHUNKSIZE,
+):
+    """Open an extract.
+
+    source     a folder (Parquet, CSV or Stata files, or a DuckDB extract), or a DB-API
+               connection to the server (pyodbc in the SRS)
+    schema     the project schema (SRS: the project number); default: the manifest's, else
+               leokit.schema.DEFAULT_SCHEMA
+    databases  registry database -> actual database name, e.g. {"LEO_i2": "LEO_i2"}
+    chunksize  rows fetched at a time from a database (the SRS views have no indexes)
+    """
+    dbmap = dict((d, d) for d in DATABASES)
+    dbmap.update(databases or {})
+    if hasattr(source, "cursor") and not isinstance(source, (str, bytes)):
+        src = _SqlSource(source, schema or DEFAULT_SCHEMA, dbmap, registry, chunksize)
+        return Extract(src, registry, None)
+    path = os.fspath(source) if hasattr(os, "fspath") else str(source)
+    fmt, names, manifest = _detect(path)
+    if schema is None:
+        schema = (manifest or {}).get("schema") or DEFAULT_SCHEMA
+    if fmt == "duckdb":
+        con = connect_duckdb(path)
+        label = f"DuckDB extract {path} (schema {schema})"
+        src = _DuckDBSource(con, schema, dbmap, registry, chunksize, label=label, owned=True)
+        return Extract(src, registry, manifest)
+    suffix = FILE_SUFFIX[fmt]
+    files = OrderedDict()
+    for n in names:
+        if n.endswith(suffix):
+            stem = n[: -len(suffix)]
+            files[stem.lower()] = (stem, os.path.join(path, n))
+    return Extract(_FolderSource(path, fmt, files), registry, manifest)
+
+
+open = open_extract  # noqa: A001 - `leokit.extract.open(...)` reads naturally
+
+
+class Extract:
+    """An opened extract; see `open`."""
+
+    def __init__(self, source, registry=REGISTRY, manifest=None):
+        self._src = source
+        self.registry = registry
+        self.manifest = manifest
+
+    @property
+    def where(self):
+        return self._src.where
+
+    def __repr__(self):
+        return f"<Extract {self._src.where}>"
+
+    def close(self):
+        self._src.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- what is there
+    def views(self):
+        """Concrete view names available, registry order first, then any others."""
+        avail = self._src.available()
+        out = []
+        for name in self.registry.concrete_names():
+            if name.lower() in avail:
+                out.append(avail[name.lower()])
+        known = {n.lower() for n in out}
+        out.extend(sorted(v for k, v in avail.items() if k not in known))
+        return out
+
+    def has(self, view):
+        return view.lower() in self._src.available()
+
+    def _missing_view(self, name, extra=""):
+        avail = self.views()
+        families = []
+        for n in avail:
+            try:
+                v = self.registry.view(n)
+            except KeyError:
+                continue
+            if v.per_year and v.family not in families:
+                families.append(v.family)
+        pool = avail + families
+        close = difflib.get_close_matches(name, pool, n=6, cutoff=0.5)
+        rest = [n for n in avail if n not in close]
+        listing = close + rest
+        return ExtractError(
+            "view {!r} not found in {}{}. Available ({} views{}): {}".format(
+                name,
+                self._src.where,
+                extra,
+                len(avail),
+                ", close matches first" if close else "",
+                ", ".join(listing) if listing else "none",
+            )
+        )
+
+    def _resolve(self, name):
+        """(View, year or None, is_family)."""
+        if not isinstance(name, str):
+            name = getattr(name, "name", str(name))
+        try:
+            v = self.registry.view(name)
+        except KeyError:
+            raise self._missing_view(name, " (and the registry has no such view)") from None
+        low = name.lower()
+        if v.per_year:
+            if low in (v.family.lower(), v.name.lower()):
+                return v, None, True
+            year = self.registry.year_of(name)
+            if year is None or (v.years and not v.years[0] <= year <= v.years[1]):
+                raise self._missing_view(
+                    name, f" ({v.family} exists for years {v.years[0]}-{v.years[1]})"
+                )
+            return v, year, False
+        return v, None, False
+
+    # -- reading
+    def read(self, view, columns=None, years=None, where=None, validate=True, chunksize=None):
+        """Read one view, or a family of per-year views stacked into one frame.
+
+        view      a concrete name ("leo_earnings", "hesa_2013") or a per-year family
+                  ("hesa", "spring_census"): all available years (or `years`) stacked, with a
+                  `year` column and columns under their common names (fsmeligible_spr09 ->
+                  fsmeligible); columns a year lacks are NULL there.
+        columns   names to read (case-insensitive, returned in registry casing); default all
+        where     {column: value or list of values}; on a database also SQL text
+        validate  check the requested columns exist and each has its registry kind
+        """
+        v, year, family = self._resolve(view)
+        if isinstance(columns, str):
+            columns = [columns]
+        if not family:
+            if years is not None:
+                raise ExtractError(
+                    f"view {view}: `years` is for a per-year family such as {v.family!r}; {view} is one view"
+                )
+            return self._read_one(v, year, columns, where, validate, chunksize)
+        return self._read_family(v, columns, years, where, validate, chunksize)
+
+    def _lookup(self, v, year, name, wanted, actual_cols):
+        """(registry column or None, actual column) for a requested name; else ExtractError."""
+        try:
+            col = v.column(wanted, year)
+        except KeyError:
+            col = None
+        if col is not None:
+            a = _stata_match(actual_cols, col.name_for(year))
+            if a is None:
+                raise ExtractError(
+                    "view {} has no column {!r} in {} (the registry declares it{}). "
+                    "Its columns: {}".format(
+                        name,
+                        col.name_for(year),
+                        self._src.where,
+                        f" for {year}" if year is not None else "",
+                        _close_first(col.name_for(year), actual_cols),
+                    )
+                )
+            return col, a
+        a = _match(actual_cols, wanted)
+        if a is not None:  # in the source but not in the registry: read as it is
+            return None, a
+        declared = [c.name_for(year) for c in v.columns_for(year)]
+        raise ExtractError(
+            f"view {name} has no column {wanted!r} (in {self._src.where}). Its columns: {_close_first(wanted, declared)}"
+        )
+
+    def _filters(self, v, year, name, actual_cols, where):
+        """`where` for one concrete view: (sql text, params, [(col, actual, values)])."""
+        if where is None:
+            return None, None, []
+        if isinstance(where, str):
+            if not self._src.sql:
+                raise ExtractError(
+                    f"where as SQL text works only on a database; on {self._src.where} pass a dict "
+                    "{column: value or list of values}"
+                )
+            return where, None, []
+        if not isinstance(where, dict):
+            raise ExtractError(
+                f"where must be a dict {{column: value or list of values}}, got {type(where).__name__}"
+            )
+        filters = []
+        for key, val in where.items():
+            col, a = self._lookup(v, year, name, key, actual_cols)
+            vals = list(val) if isinstance(val, (list, tuple, set, frozenset)) else [val]
+            filters.append((col, a, vals))
+        if not self._src.sql:
+            return None, None, filters
+        clauses, params = [], []
+        for _, a, vals in filters:
+            clauses.append("{} IN ({})".format(_q(a), ", ".join("?" * len(vals))))
+            params.extend(vals)
+        return " AND ".join(clauses) or None, params, []
+
+    def _read_one(self, v, year, columns, where, validate, chunksize):
+        name = v.name_for(year)
+        avail = self._src.available()
+        if name.lower() not in avail:
+            raise self._missing_view(name)
+        actual_name = avail[name.lower()]
+        actual_cols = self._src.columns(actual_name)
+        pairs = []  # (registry column or None, actual column)
+        if columns is None:
+            for c in v.columns_for(year):
+                a = _stata_match(actual_cols, c.name_for(year))
+                if a is not None:
+                    pairs.append((c, a))
+            used = {a for _, a in pairs}
+            pairs.extend((None, a) for a in actual_cols if a not in used)
+        else:
+            for want in columns:
+                pairs.append(self._lookup(v, year, name, want, actual_cols))
+        sql_where, params, filters = self._filters(v, year, name, actual_cols, where)
+        reg = OrderedDict(
+            (a, c) for c, a in pairs + [(c, a) for c, a, _ in filters] if c is not None
+        )
+        read_cols = []
+        for a in [a for _, a in pairs] + [a for _, a, _ in filters]:
+            if a not in read_cols:
+                read_cols.append(a)
+        kinds = dict((a, c.kind) for a, c in reg.items())
+        ctx = _Ctx(name, self._src.where)
+        raw = self._src.read(actual_name, read_cols, kinds, sql_where, params, chunksize)
+        if isinstance(raw, tuple):  # database: (names, chunks of object columns)
+            names, chunks = raw
+            frames = [
+                self._convert_frame(pd.DataFrame(ch), reg, ctx, validate, False) for ch in chunks
+            ]
+            if not frames:
+                empty = OrderedDict((n, pd.Series([], dtype=object)) for n in names)
+                frames = [self._convert_frame(pd.DataFrame(empty), reg, ctx, validate, False)]
+            df = pd.concat(frames, ignore_index=True, sort=False) if len(frames) > 1 else frames[0]
+            for a, c in reg.items():
+                if c.kind in ("int", "flag") and str(df[a].dtype) == "Int64":
+                    df[a] = _finish_ints(df[a])
+        else:
+            df = self._convert_frame(raw, reg, ctx, validate, True)
+        if filters:
+            mask = np.ones(len(df), dtype=bool)
+            for _, a, vals in filters:
+                mask &= df[a].isin(vals).to_numpy(dtype=bool)
+            df = df.loc[mask]
+        out = OrderedDict()
+        for c, a in pairs:
+            out[c.name_for(year) if c is not None else a] = df[a].reset_index(drop=True)
+        return pd.DataFrame(out)
+
+    def _convert_frame(self, raw, reg, ctx, validate, final):
+        df = raw.copy() if raw is not None else raw
+        for a in list(df.columns):
+            c = reg.get(a)
+            if c is None:
+                continue
+            s = df[a]
+            if self._src.blank_is_null and c.kind == "str" and c.nullable:
+                s = s.where(s != "", None).astype(object)
+                s[s.isna()] = None
+            df[a] = _convert(s, c, ctx, validate, final)
+        return df
+
+    def _read_family(self, v, columns, years, where, validate, chunksize):
+        avail = self._src.available()
+        have = [y for y in v.all_years() if v.name_for(y).lower() in avail]
+        if years is None:
+            use = have
+        else:
+            if isinstance(years, int):
+                years = [years]
+            use = [int(y) for y in years]
+            lacking = [y for y in use if y not in have]
+            if lacking:
+                raise ExtractError(
+                    "{}: year(s) {} not available in {}; available years: {}".format(
+                        v.family,
+                        ", ".join(str(y) for y in lacking),
+                        self._src.where,
+                        ", ".join(str(y) for y in have) or "none",
+                    )
+                )
+        if not use:
+            raise self._missing_view(v.family, f" (no year of {v.name} is present)")
+        # common names in registry order, with their kind
+        common = OrderedDict()
+        for c in v.columns:
+            common.setdefault(c.common_name(), c)
+        if columns is None:
+            wanted = list(common)
+        else:
+            wanted = []
+            for w in columns:
+                hit = None
+                for cn in common:
+                    if w.lower() == cn.lower():
+                        hit = cn
+                        break
+                if hit is None:
+                    for c in v.columns:
+                        for y in v.all_years():
+                            if c.exists_in(y) and w.lower() == c.name_for(y).lower():
+                                hit = c.common_name()
+                if hit is None:
+                    raise ExtractError(
+                        f"view {v.family} has no column {w!r} in any year. Its columns (common names): "
+                        f"{_close_first(w, common)}"
+                    )
+                wanted.append(hit)
+        frames = []
+        kinds_seen = OrderedDict((cn, set()) for cn in wanted)
+        for y in use:
+            name = v.name_for(y)
+            actual_cols = self._src.columns(avail[name.lower()])
+            percol = OrderedDict()
+            for cn in wanted:
+                cols = [c for c in v.columns_for(y) if c.common_name() == cn]
+                if cols and _stata_match(actual_cols, cols[0].name_for(y)) is not None:
+                    percol[cn] = cols[0]
+            ywhere = where
+            if isinstance(where, dict):
+                ywhere = OrderedDict()
+                skip = False
+                for key, val in where.items():
+                    cn = self._common_of(v, key)
+                    cols = [c for c in v.columns_for(y) if c.common_name() == cn]
+                    if not cols or _stata_match(actual_cols, cols[0].name_for(y)) is None:
+                        skip = True  # NULL in this year: no row can match
+                        break
+                    ywhere[cols[0].name_for(y)] = val
+                if skip:
+                    continue
+            names = [c.name_for(y) for c in percol.values()]
+            part = self._read_one(v, y, names or actual_cols[:1], ywhere, validate, chunksize)
+            data = OrderedDict()
+            data["year"] = pd.Series(np.full(len(part), y, dtype="int64"))
+            for cn in wanted:
+                if cn in percol:
+                    data[cn] = part[percol[cn].name_for(y)].reset_index(drop=True)
+                    kinds_seen[cn].add(percol[cn].kind)
+                else:
+                    data[cn] = None
+            frames.append(data)
+        return self._stack(frames, wanted, kinds_seen, common)
+
+    def _common_of(self, v, key):
+        for c in v.columns:
+            if key.lower() == c.common_name().lower():
+                return c.common_name()
+            for y in v.all_years():
+                if c.exists_in(y) and key.lower() == c.name_for(y).lower():
+                    return c.common_name()
+        raise ExtractError(
+            "view {} has no column {!r} in any year. Its columns (common names): {}".format(
+                v.family, key, ", ".join(OrderedDict((c.common_name(), 1) for c in v.columns))
+            )
+        )
+
+    @staticmethod
+    def _null_column(n, kinds, ref):
+        kind = next(iter(kinds)) if len(kinds) == 1 else (ref.kind if not kinds else "mixed")
+        if kind in ("int", "flag"):
+            return pd.Series(pd.array([None] * n, dtype="Int64"))
+        if kind == "float":
+            return pd.Series(np.full(n, np.nan))
+        return pd.Series([None] * n, dtype=object)
+
+    def _stack(self, frames, wanted, kinds_seen, common):
+        cols = OrderedDict()
+        cols["year"] = []
+        for cn in wanted:
+            cols[cn] = []
+        for data in frames:
+            n = len(data["year"])
+            cols["year"].append(data["year"])
+            for cn in wanted:
+                s = data[cn]
+                if s is None:
+                    s = self._null_column(n, kinds_seen[cn], common[cn])
+                cols[cn].append(s)
+        out = OrderedDict()
+        for cn, parts in cols.items():
+            if not parts:
+                out[cn] = pd.Series([], dtype="int64" if cn == "year" else object)
+                continue
+            s = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+            kinds = kinds_seen.get(cn, {"int"})
+            if len(kinds) > 1:  # e.g. HE_GENDER (text) and HE_SEXID (int) under HE_SEX
+                vals = s.astype(object).to_numpy(copy=True)
+                vals[pd.isna(vals)] = None
+                s = pd.Series(vals, dtype=object)
+            elif kinds & {"int", "flag"} and str(s.dtype) == "Int64":
+                s = _finish_ints(s)
+            elif kinds & {"date", "str"} or not kinds:
+                vals = s.astype(object).to_numpy(copy=True)
+                vals[pd.isna(vals)] = None
+                s = pd.Series(vals, dtype=object)
+            out[cn] = s.reset_index(drop=True)
+        return pd.DataFrame(out)
