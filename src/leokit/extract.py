@@ -632,10 +632,17 @@ class _SqlSource:
             sql += " WHERE " + where
         cur = self.conn.cursor()
         try:
-            if params:
-                cur.execute(sql, list(params))
+            try:
+                if params:
+                    cur.execute(sql, list(params))
+                else:
+                    cur.execute(sql)
+            except Exception as e:  # noqa: BLE001 - any driver's error, reported once
+                failed = f"{type(e).__name__}: {str(e).strip().splitlines()[0]}"
             else:
-                cur.execute(sql)
+                failed = None
+            if failed:
+                raise ExtractError(f"query failed in {self.where}: {failed}\n  {sql}")
             names = [d[0] for d in cur.description]
             size = chunksize or self.chunksize
             chunks = []
@@ -666,9 +673,16 @@ class _DuckDBSource(_SqlSource):
         sql = "SELECT {} FROM {}".format(", ".join(_q(c) for c in columns), self.qualified(name))
         if where:
             sql += " WHERE " + where
-        rel = self.conn.sql(sql, params=list(params) if params else None)
-        fetch = getattr(rel, "to_arrow_table", None) or rel.arrow  # duckdb 2 / duckdb 1
-        table = fetch()
+        try:
+            rel = self.conn.sql(sql, params=list(params) if params else None)
+            fetch = getattr(rel, "to_arrow_table", None) or rel.arrow  # duckdb 2 / duckdb 1
+            table = fetch()
+        except Exception as e:  # noqa: BLE001 - reported once, without the chain
+            failed = f"{type(e).__name__}: {str(e).strip().splitlines()[0]}"
+        else:
+            failed = None
+        if failed:
+            raise ExtractError(f"query failed in {self.where}: {failed}\n  {sql}")
         import pyarrow as pa
 
         ints = {pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(), pa.uint32()}
@@ -1062,8 +1076,11 @@ class Extract:
                 ywhere = OrderedDict()
                 skip = False
                 for key, val in where.items():
-                    cn = self._common_of(v, key)
-                    cols = [c for c in v.columns_for(y) if c.common_name() == cn]
+                    cn, specific = self._common_of(v, key)
+                    if specific is not None:  # a year-specific name (HE_SEXID): its years only
+                        cols = [specific] if specific.exists_in(y) else []
+                    else:
+                        cols = [c for c in v.columns_for(y) if c.common_name() == cn]
                     if not cols or _stata_match(actual_cols, cols[0].name_for(y)) is None:
                         skip = True  # NULL in this year: no row can match
                         break
@@ -1084,16 +1101,16 @@ class Extract:
         return self._stack(frames, wanted, kinds_seen, common)
 
     def _common_of(self, v, key):
+        """(common name, the year-specific column when `key` names one, else None)."""
         for c in v.columns:
             if key.lower() == c.common_name().lower():
-                return c.common_name()
+                return c.common_name(), None
+        for c in v.columns:
             for y in v.all_years():
                 if c.exists_in(y) and key.lower() == c.name_for(y).lower():
-                    return c.common_name()
+                    return c.common_name(), (c if "{yy}" not in c.name else None)
         raise ExtractError(
-            "view {} has no column {!r} in any year. Its columns (common names): {}".format(
-                v.family, key, ", ".join(OrderedDict((c.common_name(), 1) for c in v.columns))
-            )
+            f"view {v.family} has no column {key!r} in any year. Its columns (common names): {_close_first(key, OrderedDict((c.common_name(), 1) for c in v.columns))}"
         )
 
     @staticmethod
@@ -1123,6 +1140,7 @@ class Extract:
             if not parts:
                 out[cn] = pd.Series([], dtype="int64" if cn == "year" else object)
                 continue
+            parts = [p for p in parts if len(p)] or parts[:1]
             s = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
             kinds = kinds_seen.get(cn, {"int"})
             if len(kinds) > 1:  # e.g. HE_GENDER (text) and HE_SEXID (int) under HE_SEX

@@ -115,7 +115,7 @@ def build_schema(view, year=None, registry=REGISTRY):
             pa.Check(
                 _kind_check(c.kind),
                 name=f"kind_{c.kind}",
-                error=f"{name}.{c.name_for(year)}: expected {c.kind} ({c.sqltype})",
+                error=f"kind_{c.kind}: expected {c.kind} ({c.sqltype})",
             )
         ]
         if c.codes:
