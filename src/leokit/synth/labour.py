@@ -40,9 +40,9 @@ SECTION_DIVISIONS = {"A": (1, 3), "B": (5, 9), "C": (10, 33), "D": (35, 35), "E"
 YEARS = np.arange(FIRST_TAX_YEAR, LAST_TAX_YEAR + 1)
 MOVE_RATE = 0.13
 ETA_RHO, ETA_SD = 0.7, 0.05
-ETA_GRAD_TILT = 9.0  # graduates' job choice weight exp(9 * eta): demand shocks pull graduates in
+ETA_GRAD_TILT = 4.0  # graduates' job choice weight exp(4 * eta): demand shocks pull graduates in
 SCHEME_SHARE = 0.05  # firms in the placement scheme each year
-PLACED_SHARE = 0.10  # new graduates placed by the scheme
+PLACED_SHARE = 0.15  # degree holders changing or starting jobs who are placed by the scheme
 UNLINKED_PAYE = 0.03  # earnings rows with no ENTKEY
 LEL_DROP = 0.3  # rows under 5,000 pounds missing before April 2013 (below the LEL)
 
@@ -212,9 +212,10 @@ def make(P, H, areas, keys, sizes, rng):
         chosen = choose_firms(F, i, region[choose], qq[choose], g[choose, i], rng)
         f_i = np.where(keep, prev_firm, -1)
         f_i[choose] = chosen
-        # graduate placement scheme: some new graduates are placed at random scheme firms
-        fresh = new & g[:, i] & ~was_labour
-        pl = np.flatnonzero(fresh & (rng.random(N) < PLACED_SHARE))
+        # graduate placement scheme: some degree holders looking for a job this year are
+        # placed at random scheme firms instead of where they would have gone
+        seekers = (mover | new) & g[:, i]
+        pl = np.flatnonzero(seekers & (rng.random(N) < PLACED_SHARE))
         sch = np.flatnonzero(F.scheme[:, i] & (F.birth <= t) & (F.death > t))
         if len(sch) and len(pl):
             w = F.weight[sch] / F.weight[sch].sum()

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import config as cfg
 from . import hesa as hesa_mod
+from . import labour as labour_mod
 from . import ucas as ucas_mod
 
 CUTOFF_WINDOW = 0.03  # applicants within this distance of the cutoff stand for "at the cutoff"
@@ -119,8 +120,8 @@ def build(P, S, C, policy, areas, cycle_of, labour_truth):
                    "regressor recovers KAPPA on g*S exactly (the centring only moves the g coefficient).",
             "confounders": "workers sort into high-pay firms and areas on ability; a firm-year demand shock "
                            "(AR(1), rho 0.7, sd 0.05) raises pay and pulls graduates in; the placement "
-                           "scheme in lookup_placement_scheme places {:.0%} of new graduates at random "
-                           "scheme firms (instrument).".format(0.10),
+                           "scheme in lookup_placement_scheme places {:.0%} of degree holders who change or "
+                           "start jobs at random scheme firms (instrument).".format(labour_mod.PLACED_SHARE),
             "share_of_graduate_person_years": round(float(grads.sum() / max(lt["lab"].sum(), 1)), 4),
         },
     }

@@ -1,0 +1,41 @@
+# One command sets up and runs everything; one runs the tests. See README.md.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+EXTRACT := data_synthetic
+OUT := output
+
+.PHONY: setup data run test test-slow bench lint refresh clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Regenerates the default extract only when it is missing or its checksums disagree.
+data: setup
+	$(BIN)/python tools/ensure_extract.py $(EXTRACT)
+
+run: data
+	$(BIN)/python tools/run_notebooks.py --extract $(EXTRACT) --out $(OUT)
+
+test: setup
+	bash tools/test_setup.sh
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+test-slow: setup
+	bash tools/test_setup.sh
+	$(BIN)/python -m pytest -m slow -v
+
+bench: setup
+	$(BIN)/python tools/bench_synth.py
+
+lint: setup
+	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff format --check src tests tools
+
+clean:
+	rm -rf $(OUT) .pytest_cache
