@@ -26,12 +26,19 @@ SRS_TEST_FILES = [
 SRS_MODULES = ["leokit.derive", "leokit.sdc"]
 
 
+pytestmark = pytest.mark.srs
+
+
 def _load_tool():
     path = os.path.join(ROOT, "tools", "srs_profile.py")
     spec = importlib.util.spec_from_file_location("srs_profile", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def test_tool_reads_the_same_file_list():
+    assert _load_tool().default_test_files() == SRS_TEST_FILES
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +53,6 @@ def profile():
     return tool, info
 
 
-@pytest.mark.srs
 def test_profile_has_the_srs_versions(profile):
     tool, info = profile
     versions = info["versions"]
@@ -56,7 +62,6 @@ def test_profile_has_the_srs_versions(profile):
     assert versions["pytest"].startswith("7.")
 
 
-@pytest.mark.srs
 def test_srs_modules_import_light(profile):
     tool, _ = profile
     code = (
@@ -73,7 +78,6 @@ def test_srs_modules_import_light(profile):
     assert ast.literal_eval(lines[-1]) == [], out.stdout
 
 
-@pytest.mark.srs
 def test_srs_test_files_pass_on_the_profile(profile):
     tool, info = profile
     missing = [f for f in SRS_TEST_FILES if not os.path.exists(os.path.join(ROOT, f))]

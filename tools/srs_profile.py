@@ -5,6 +5,7 @@ statsmodels 0.11.0, scipy 1.4.1), so code meant to be copied into the SRS can be
     python tools/srs_profile.py build            # create or reuse .srs-venv/ (git-ignored)
     python tools/srs_profile.py versions         # print what the profile has
     python tools/srs_profile.py pytest tests/test_derive.py -q
+    python tools/srs_profile.py pytest           # the files in SRS_TEST_FILES
 
 leokit is not installed in the profile: ``pytest`` runs with ``src/`` on PYTHONPATH, which is
 how code reaches the SRS (files copied in through an ingest request).
@@ -15,6 +16,7 @@ interpreter, 4 a pinned package cannot be installed from the configured index, 1
 """
 
 import argparse
+import ast
 import glob
 import hashlib
 import json
@@ -336,6 +338,18 @@ def pytest_env():
     return env
 
 
+def default_test_files():
+    """SRS_TEST_FILES of tests/test_srs_profile.py, the one list of tests run on the profile."""
+    path = os.path.join(ROOT, "tests", "test_srs_profile.py")
+    with open(path) as handle:
+        tree = ast.parse(handle.read())
+    for node in tree.body:
+        targets = getattr(node, "targets", [])
+        if any(getattr(t, "id", None) == "SRS_TEST_FILES" for t in targets):
+            return list(ast.literal_eval(node.value))
+    raise ProfileError(f"no SRS_TEST_FILES list in {path}")
+
+
 def run_pytest(args, capture=False):
     """Run pytest in the profile from the repo root; returns the CompletedProcess."""
     cmd = [_venv_python(), "-m", "pytest"] + SRS_PYTEST_ARGS + list(args)
@@ -363,9 +377,11 @@ def main(argv=None):
     b = sub.add_parser("build", help="create .srs-venv/ or reuse it if the versions match")
     b.add_argument("--force", action="store_true", help="rebuild even if it matches")
     sub.add_parser("versions", help="print the profile's interpreter and package versions")
-    p = sub.add_parser("pytest", help="run pytest in the profile; arguments go to pytest")
-    p.add_argument("args", nargs=argparse.REMAINDER)
-    ns = parser.parse_args(argv)
+    sub.add_parser("pytest", help="run pytest in the profile; all later arguments go to pytest")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # everything after "pytest" belongs to pytest, options included, so argparse never sees it
+    pytest_args = argv[1:] if argv[:1] == ["pytest"] else []
+    ns = parser.parse_args(argv[:1] if pytest_args else argv)
     if ns.command is None:
         parser.print_help()
         return 1
@@ -376,7 +392,7 @@ def main(argv=None):
         return exc.exit_code
     _say(describe(info))
     if ns.command == "pytest":
-        return run_pytest(ns.args).returncode
+        return run_pytest(pytest_args or default_test_files()).returncode
     return 0
 
 
