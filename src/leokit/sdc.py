@@ -8,8 +8,8 @@ Defaults follow the SRS rules of thumb as recorded in leo_schema.md, section 5:
 * for magnitudes (sums, means): the (n, k) dominance rule with n=2, k=0.9 (the two largest
   contributors hold more than 90% of the cell total) and the p% rule with p=0.10 (the total
   less the two largest is under 10% of the largest, so the second-largest contributor could
-  estimate the largest to within 10%); these are the parameters commonly used for SRS-style
-  checking. The SRS's own dominance parameters are not published;
+  estimate the largest to within 10%). These are the defaults of common output-checking
+  practice (e.g. the ACRO tool); the SRS's own dominance parameters are not published;
 * zeros may be disclosive (everyone in a group shares an attribute): by default they count as
   small cells;
 * no minima or maxima (each is one unit's value);
@@ -437,6 +437,14 @@ def _secondary(values, mask, total_row, total_col):
     """Extend ``mask`` until no margin line has exactly one suppressed cell; returns the added
     cells as [((i, j), line)]. The cell added is the smallest non-zero interior cell of the
     line (zeros and totals only if nothing else is left), as that loses least information."""
+
+    def cost(c):
+        is_total = c[0] == total_row or c[1] == total_col
+        v = float(values[c])
+        if v != v:  # NaN: unknown size, choose last
+            return (is_total, True, float("inf"), c)
+        return (is_total, v == 0, v, c)
+
     mask = mask.copy()
     added = []
     lines = _lines(values.shape, total_row, total_col)
@@ -449,14 +457,6 @@ def _secondary(values, mask, total_row, total_col):
             open_cells = [c for c in cells if not mask[c]]
             if not open_cells:
                 continue
-
-            def cost(c):
-                is_total = c[0] == total_row or c[1] == total_col
-                v = float(values[c])
-                if v != v:  # NaN: unknown size, choose last
-                    return (is_total, True, float("inf"), c)
-                return (is_total, v == 0, v, c)
-
             pick = min(open_cells, key=cost)
             mask[pick] = True
             added.append((pick, line))
