@@ -30,7 +30,7 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     if not nbs:
         print("No notebooks yet in notebooks/: nothing to execute.")
-        print("The default extract is in {}".format(extract))
+        print(f"The default extract is in {extract}")
         return 0
     import papermill as pm
 
@@ -39,17 +39,16 @@ def main(argv=None):
         target = out / nb.name
         params = {"extract": str(extract), "output_dir": str(out / nb.stem)}
         t0 = time.time()
-        print("running {} ...".format(nb.name), flush=True)
+        print(f"running {nb.name} ...", flush=True)
         try:
             pm.execute_notebook(str(nb), str(target), parameters=params, cwd=str(nb.parent),
                                 progress_bar=False, kernel_name="python3")
         except Exception as exc:  # report every notebook, then fail
             failed.append((nb.name, exc))
-            print("  FAILED: {}".format(str(exc).splitlines()[0] if str(exc) else exc), file=sys.stderr)
+            print(f"  FAILED: {str(exc).splitlines()[0] if str(exc) else exc}", file=sys.stderr)
             continue
-        print("  done in {:.1f} s -> {}".format(time.time() - t0, target.relative_to(ROOT)))
-    print("\nOutputs are in {}/ (executed notebooks, and one folder per notebook with results.json)".format(
-        out.relative_to(ROOT)))
+        print(f"  done in {time.time() - t0:.1f} s -> {target.relative_to(ROOT)}")
+    print(f"\nOutputs are in {out.relative_to(ROOT)}/ (executed notebooks, and one folder per notebook with results.json)")
     return 1 if failed else 0
 
 

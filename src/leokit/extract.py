@@ -373,7 +373,7 @@ def _infer_kind(s):
     return "str"
 
 
-def content_sha256(df, view, year=None, registry=REGISTRY):
+def content_sha256(df, view, year=None, registry=REGISTRY, _conformed=False):
     """Checksum of a table's content, independent of the file format and library versions.
 
     Hashes column names (registry casing) and kinds, then each column canonically: ints and
@@ -385,45 +385,47 @@ def content_sha256(df, view, year=None, registry=REGISTRY):
     if isinstance(view, str) and v.per_year and year is None:
         year = registry.year_of(view)
     ctx = _Ctx(view if isinstance(view, str) else v.name, "checksum")
-    h = hashlib.sha256()
-    header = []
-    parts = []
+    cols = []
     for actual in df.columns:
         col = _registry_column(v, actual, year)
-        s = df[actual]
         if col is None:
-            kind, name = _infer_kind(s), str(actual)
-            col = _PseudoColumn(name, kind)
-        else:
-            kind, name = col.kind, col.name_for(year)
-        header.append([name, kind])
-        conv = _convert(s, col, ctx, validate=True, final=False)
-        parts.append((kind, conv))
+            col = _PseudoColumn(str(actual), _infer_kind(df[actual]))
+        cols.append((actual, col))
+    h = hashlib.sha256()
+    header = [[c.name_for(year), c.kind] for _, c in cols]
     h.update(json.dumps(header, sort_keys=True).encode("utf-8"))
     h.update(str(len(df)).encode("ascii"))
-    for kind, s in parts:
-        if kind in ("int", "flag"):
-            mask = s.isna().to_numpy()
-            vals = s.to_numpy(dtype="int64", na_value=0)
+    for actual, col in cols:
+        s = df[actual]
+        if not _conformed:
+            s = _convert(s, col, ctx, validate=True, final=False)
+        if col.kind in ("int", "flag"):
+            mask = s.isna().to_numpy(dtype=bool)
+            vals = (
+                s.to_numpy(dtype="int64", na_value=0) if mask.any() else s.to_numpy(dtype="int64")
+            )
             h.update(vals.astype("<i8").tobytes())
             h.update(mask.astype("u1").tobytes())
-        elif kind == "float":
+        elif col.kind == "float":
             vals = s.to_numpy(dtype="float64")
             vals = np.where(np.isnan(vals), np.nan, vals)
             h.update(vals.astype("<f8").tobytes())
-        elif kind == "date":
-            days = np.asarray(
-                _map_uniques(s, lambda d: (d - _EPOCH).days), dtype=object
-            )  # None for NULL
-            mask = np.array([d is None for d in days], dtype="u1")
-            vals = np.array([0 if d is None else d for d in days], dtype="<i8")
-            h.update(vals.tobytes())
-            h.update(mask.tobytes())
+        elif col.kind == "date":
+            days, mask = _date_days(s)
+            h.update(days.astype("<i8").tobytes())
+            h.update(mask.astype("u1").tobytes())
         else:
-            vals = s.to_numpy(copy=True)
-            vals[pd.isna(vals)] = ""
-            h.update(pd.util.hash_array(vals.astype(object)).astype("<u8").tobytes())
+            codes, uniques = pd.factorize(s)
+            hashed = pd.util.hash_array(np.asarray(list(uniques) + [""], dtype=object))
+            h.update(hashed.astype("<u8")[codes].tobytes())
     return h.hexdigest()
+
+
+def _date_days(s, epoch=_EPOCH):
+    """Column of datetime.date/None (read form) -> (int64 days since epoch, NULL mask)."""
+    codes, uniques = pd.factorize(s)
+    vals = np.array([(u - epoch).days for u in uniques] + [0], dtype="int64")
+    return vals[codes], codes == -1
 
 
 class _PseudoColumn:

@@ -34,7 +34,7 @@ class Column:
     def __init__(self, name, sqltype, kind, meaning, codes=None, nullable=False, missing="",
                  years=None, stem=None, synth="", confirmed=True, lo=None, hi=None):
         if kind not in KINDS:
-            raise ValueError("column {!r}: kind must be one of {}, got {!r}".format(name, KINDS, kind))
+            raise ValueError(f"column {name!r}: kind must be one of {KINDS}, got {kind!r}")
         self.name = name
         self.sqltype = sqltype
         self.kind = kind
@@ -53,7 +53,7 @@ class Column:
         """The column's name in a given collection year (fills `{yy}` / `{year}`)."""
         if year is None:
             return self.name
-        return self.name.format(yy="{:02d}".format(year % 100), year=year)
+        return self.name.format(yy=f"{year % 100:02d}", year=year)
 
     def common_name(self):
         """Name used when a per-year view is stacked across years."""
@@ -67,7 +67,7 @@ class Column:
         return self.years[0] <= year <= self.years[1]
 
     def __repr__(self):
-        return "Column({!r}, {!r})".format(self.name, self.sqltype)
+        return f"Column({self.name!r}, {self.sqltype!r})"
 
 
 class View:
@@ -97,7 +97,7 @@ class View:
         names = [c.name for c in self.columns]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError("view {!r} declares columns twice: {}".format(name, dupes))
+            raise ValueError(f"view {name!r} declares columns twice: {dupes}")
 
     @property
     def per_year(self):
@@ -112,10 +112,9 @@ class View:
         if not self.per_year:
             return self.name
         if year is None:
-            raise ValueError("view {!r} is one view per year: give a year".format(self.name))
+            raise ValueError(f"view {self.name!r} is one view per year: give a year")
         if self.years and not self.years[0] <= year <= self.years[1]:
-            raise ValueError("view {!r} exists for years {}-{}, not {}".format(
-                self.name, self.years[0], self.years[1], year))
+            raise ValueError(f"view {self.name!r} exists for years {self.years[0]}-{self.years[1]}, not {year}")
         return self.name.format(year=year)
 
     def all_years(self):
@@ -136,7 +135,7 @@ class View:
         raise KeyError(name)
 
     def __repr__(self):
-        return "View({!r})".format(self.name)
+        return f"View({self.name!r})"
 
 
 class Registry:
@@ -144,7 +143,7 @@ class Registry:
         self._views = OrderedDict()
         for v in views:
             if v.name in self._views:
-                raise ValueError("view {!r} registered twice".format(v.name))
+                raise ValueError(f"view {v.name!r} registered twice")
             self._views[v.name] = v
 
     def __iter__(self):

@@ -50,19 +50,19 @@ def make(sizes, rng):
     # confounding that makes pooled neighbour regressions too large.
     A.msoa_amenity = 0.6 * A.msoa_z + rng.normal(0, 0.8, M)
     A.msoa_pay = REGION_PAY[msoa_region] + 0.04 * A.msoa_amenity + rng.normal(0, 0.03, M)
-    A.msoa_code = np.array(["E02{:06d}".format(i + 1) for i in range(M)], dtype=object)
+    A.msoa_code = np.array([f"E02{i + 1:06d}" for i in range(M)], dtype=object)
     A.cutoffs = tuple(round(float(np.quantile(A.msoa_rate, q)), 4) for q in CUTOFF_QUANTILES)
 
     # two LSOAs per MSOA, two OAs per LSOA
     L = 2 * M
     A.lsoa_msoa = np.repeat(np.arange(M), 2)
-    A.lsoa_code = np.array(["E01{:06d}".format(i + 1) for i in range(L)], dtype=object)
+    A.lsoa_code = np.array([f"E01{i + 1:06d}" for i in range(L)], dtype=object)
     idaci = expit(-1.45 - 0.55 * A.msoa_z[A.lsoa_msoa] + rng.normal(0, 0.45, L))
     A.lsoa_idaci = np.round(idaci, 3)
     O = 2 * L
     A.oa_lsoa = np.repeat(np.arange(L), 2)
     A.oa_msoa = A.lsoa_msoa[A.oa_lsoa]
-    A.oa_code = np.array(["E00{:06d}".format(i + 1) for i in range(O)], dtype=object)
+    A.oa_code = np.array([f"E00{i + 1:06d}" for i in range(O)], dtype=object)
     A.oa_weight = rng.gamma(6.0, 1.0, O)
     A.oa_weight = A.oa_weight / A.oa_weight.sum()
 
@@ -74,8 +74,8 @@ def make(sizes, rng):
     A.la_pcon_start = np.concatenate([[0], np.cumsum(n_pcon)[:-1]])
     A.la_pcon_count = n_pcon
     P = int(n_pcon.sum())
-    A.pcon_code = np.array(["E14{:06d}".format(i + 1) for i in range(P)], dtype=object)
-    A.pcon_name = np.array(["Synthetic Constituency {}".format(i + 1) for i in range(P)], dtype=object)
+    A.pcon_code = np.array([f"E14{i + 1:06d}" for i in range(P)], dtype=object)
+    A.pcon_name = np.array([f"Synthetic Constituency {i + 1}" for i in range(P)], dtype=object)
     # each MSOA sits in one of its authority's constituencies
     A.msoa_pcon = A.la_pcon_start[msoa_la] + rng.integers(0, 2, M) % n_pcon[msoa_la]
     return A

@@ -158,5 +158,5 @@ def make(P, C, S, res, keys, rng):
             "HE_XDOMUC01": np.full(len(rp), "E", dtype=object),
         }
         df = _frame("hesa_{year}", yr, d)
-        tables["hesa_{}".format(yr)] = df.iloc[np.argsort(rp, kind="mergesort")].reset_index(drop=True)
+        tables[f"hesa_{yr}"] = df.iloc[np.argsort(rp, kind="mergesort")].reset_index(drop=True)
     return H, tables

@@ -11,12 +11,12 @@ def _draw(rng, n, length, alphabet, prefix=""):
         return np.array([], dtype=object)
     for _ in range(10):
         codes = alphabet[rng.integers(0, len(alphabet), size=(n, length))]
-        keys = codes.view("S{}".format(length)).ravel().astype("U")
+        keys = codes.view(f"S{length}").ravel().astype("U")
         if prefix:
             keys = np.char.add(prefix, keys)
         if len(np.unique(keys)) == n:
             return keys.astype(object)
-    raise RuntimeError("could not draw {} unique keys of length {}".format(n, length))
+    raise RuntimeError(f"could not draw {n} unique keys of length {length}")
 
 
 def alnum_keys(rng, n, length, prefix=""):

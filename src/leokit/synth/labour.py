@@ -22,9 +22,21 @@ from scipy.special import expit
 from scipy.stats import norm
 
 from ..schema import codes as K
-from .config import (BETA_HE, BETA_SEL, EARN_ABILITY, EARN_AMBITION, EARN_FAMILY, FIRST_TAX_YEAR,
-                     KAPPA_DEGREE_X_SHARE, LAMBDA_NEIGHBOUR, LAST_TAX_YEAR, SD_PERSON,
-                     SD_TRANSITORY, THETA_COWORKER, tax_year_code)
+from .config import (
+    BETA_HE,
+    BETA_SEL,
+    EARN_ABILITY,
+    EARN_AMBITION,
+    EARN_FAMILY,
+    FIRST_TAX_YEAR,
+    KAPPA_DEGREE_X_SHARE,
+    LAMBDA_NEIGHBOUR,
+    LAST_TAX_YEAR,
+    SD_PERSON,
+    SD_TRANSITORY,
+    THETA_COWORKER,
+    tax_year_code,
+)
 from .ids import digit_keys
 from .npd import _frame
 
@@ -73,10 +85,10 @@ def make_firms(sizes, areas, rng):
     lo = np.array([SECTION_DIVISIONS[s][0] for s in F.section])
     hi = np.array([SECTION_DIVISIONS[s][1] for s in F.section])
     div = lo + (rng.random(n) * (hi - lo + 1)).astype(int)
-    F.sic = np.array(["{:02d}{:03d}".format(d, x) for d, x in zip(div, rng.integers(0, 1000, n))], dtype=object)
+    F.sic = np.array([f"{d:02d}{x:03d}" for d, x in zip(div, rng.integers(0, 1000, n))], dtype=object)
     F.sic_2020 = F.sic.copy()
     changed = rng.random(n) < 0.05
-    F.sic_2020[changed] = np.array(["{:02d}{:03d}".format(d, x) for d, x in
+    F.sic_2020[changed] = np.array([f"{d:02d}{x:03d}" for d, x in
                                     zip(div[changed], rng.integers(0, 1000, changed.sum()))], dtype=object)
     F.birth = np.where(rng.random(n) < 0.85, rng.integers(1975, FIRST_TAX_YEAR, n),
                        rng.integers(FIRST_TAX_YEAR, LAST_TAX_YEAR - 1, n))
@@ -314,7 +326,7 @@ def make(P, H, areas, keys, sizes, rng):
     sic2 = np.where(sy2020, F.sic_2020[np.maximum(f2, 0)], F.sic[np.maximum(f2, 0)])
     has1 = f1 >= 0
     n_emp = has1.astype(int) + (two & (f2 >= 0)).astype(int)
-    ent_earn = np.where(has1, np.round(earn_i * share_main), np.nan)
+    ent_earn = np.where(has1, np.round(earn_i * share_main), np.nan)  # whole pounds
     n_sec = np.where(has1, 1 + (two & (sec2 != sec_main)), 0)
     n_sic = np.where(has1, 1 + (two & (sic2 != sic_main)), 0)
     nul = lambda v: np.where(has1, v, None).astype(object)  # noqa: E731
@@ -323,15 +335,15 @@ def make(P, H, areas, keys, sizes, rng):
         "TaxYear": tax_year_code(ty_start).astype(np.int64),
         "Earnings": earn_i,
         "main_enterprise": nul(F.entkey[np.maximum(f1, 0)]),
-        "enterprise_earnings": ent_earn,
+        "enterprise_earnings": pd.array(np.where(has1, ent_earn, np.nan), dtype="Float64").astype("Int64"),
         "tied_main_record_enterprise_sic_fg": pd.array(np.where(has1, 0, None), dtype="Int64"),
         "Num_Employments": n_emp.astype(np.int64),
         "Main_Section": nul(sec_main),
-        "Section_Earnings": np.where(has1, np.where(n_sec == 1, earn_i, ent_earn), np.nan),
+        "Section_Earnings": pd.array(np.where(has1, np.where(n_sec == 1, earn_i, ent_earn), np.nan), dtype="Float64").astype("Int64"),
         "Tied_Main_Section_Flag": pd.array(np.where(has1, 0, None), dtype="Int64"),
         "Num_Sections": n_sec.astype(np.int64),
         "Main_SIC2007": nul(sic_main),
-        "SIC_Earnings": np.where(has1, np.where(n_sic == 1, earn_i, ent_earn), np.nan),
+        "SIC_Earnings": pd.array(np.where(has1, np.where(n_sic == 1, earn_i, ent_earn), np.nan), dtype="Float64").astype("Int64"),
         "Tied_Main_SIC_Flag": pd.array(np.where(has1, 0, None), dtype="Int64"),
         "Num_SIC": n_sic.astype(np.int64),
         "main_enterprise_linked_sic2007": nul(sic_main),
@@ -502,7 +514,7 @@ MONTHS = np.array(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP"
 
 def idbr_view(F):
     def date9(y, m):
-        return np.array(["01{}{}".format(MONTHS[mm - 1], yy) for yy, mm in zip(y, m)], dtype=object)
+        return np.array([f"01{MONTHS[mm - 1]}{yy}" for yy, mm in zip(y, m)], dtype=object)
 
     rows = []
     in2019 = F.birth < 2018

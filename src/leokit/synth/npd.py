@@ -25,7 +25,7 @@ def _frame(view_name, year, data):
     cols = [c.name_for(year) for c in view.columns_for(year)]
     missing = [c for c in cols if c not in data]
     if missing:
-        raise KeyError("generator forgot {} in {}".format(missing, view_name))
+        raise KeyError(f"generator forgot {missing} in {view_name}")
     return pd.DataFrame({c: data[c] for c in cols})
 
 
@@ -46,7 +46,7 @@ def census(P, areas, schools, keys, npd_la, rng):
         ncr = np.concatenate([nc, nc[dup]])
         fsmr = np.concatenate([fsm, fsm[dup]])
         everr = np.concatenate([ever, ever[dup]])
-        yy = "{:02d}".format(y % 100)
+        yy = f"{y % 100:02d}"
         eth = P.ethnic[rows].copy()
         eth[rng.random(len(rows)) < 0.01] = None
         lsoa_col = "llsoa_spr" + yy if y <= 2009 else "lsoa01_spr" + yy
@@ -66,11 +66,11 @@ def census(P, areas, schools, keys, npd_la, rng):
             lsoa_col: areas.lsoa_code[P.lsoa[rows]],
             "idaciscore_spr" + yy: areas.lsoa_idaci[P.lsoa[rows]],
             "recordstatus_spr" + yy: pd.array(np.where(status < 0, None, status), dtype="Int64"),
-            "academicyear_spr" + yy: np.full(len(rows), "{}/{}".format(y - 1, y), dtype=object),
+            "academicyear_spr" + yy: np.full(len(rows), f"{y - 1}/{y}", dtype=object),
         }
         order = np.lexsort((status, rows))
         df = _frame("spring_census_{year}", y, d).iloc[order].reset_index(drop=True)
-        out["spring_census_{}".format(y)] = df
+        out[f"spring_census_{y}"] = df
     return out
 
 

@@ -8,7 +8,6 @@ any contextual-offer cutoff except the policy itself.
 """
 
 import numpy as np
-from scipy.special import expit
 
 from .config import COHORTS
 

@@ -93,7 +93,7 @@ def build(P, S, C, policy, areas, cycle_of, labour_truth):
                            "ambition also shapes applications and offers (unseen personal statement), so "
                            "naive OLS is biased up; within an application-and-offer set the choice among "
                            "offers is a taste shock independent of ambition.",
-            "take_up": "placed applicants enrol with probability {} at random".format(ucas_mod.TAKE_UP),
+            "take_up": f"placed applicants enrol with probability {ucas_mod.TAKE_UP} at random",
         },
         "contextual_offers": {
             "dropout_year1_higher_tariff": cfg.DROPOUT_HIGHER_TARIFF,
@@ -120,8 +120,8 @@ def build(P, S, C, policy, areas, cycle_of, labour_truth):
                    "regressor recovers KAPPA on g*S exactly (the centring only moves the g coefficient).",
             "confounders": "workers sort into high-pay firms and areas on ability; a firm-year demand shock "
                            "(AR(1), rho 0.7, sd 0.05) raises pay and pulls graduates in; the placement "
-                           "scheme in lookup_placement_scheme places {:.0%} of degree holders who change or "
-                           "start jobs at random scheme firms (instrument).".format(labour_mod.PLACED_SHARE),
+                           f"scheme in lookup_placement_scheme places {labour_mod.PLACED_SHARE:.0%} of degree holders who change or "
+                           "start jobs at random scheme firms (instrument).",
             "share_of_graduate_person_years": round(float(grads.sum() / max(lt["lab"].sum(), 1)), 4),
         },
     }

@@ -51,7 +51,7 @@ def make_courses(sizes, rng):
     C.sel = (C.std_offer - C.std_offer.mean()) / C.std_offer.std()
     C.group = C.provider_group[C.provider]
     C.jacs = np.array([SUBJECT_JACS[g][rng.integers(0, len(SUBJECT_JACS[g]))] for g in C.subject], dtype=object)
-    C.code = np.array(["{}{:03d}".format(j, 100 + i) for i, j in enumerate(C.jacs)], dtype=object)
+    C.code = np.array([f"{j}{100 + i:03d}" for i, j in enumerate(C.jacs)], dtype=object)
     C.identifier = np.array([C.provider_anon[p][2:14] + "-" + c for p, c in zip(C.provider, C.code)], dtype=object)
     C.n = len(rows)
     return C
@@ -182,7 +182,7 @@ def place(P, S, C, reduction):
     # clearing: a course in the same subject whose standard offer the grades meet
     go_clear = (placed_course < 0) & S.clearing
     for g in range(3):
-        cg = np.flatnonzero((C.subject == g))
+        cg = np.flatnonzero(C.subject == g)
         cg = cg[np.argsort(C.std_offer[cg])]
         idx = np.flatnonzero(go_clear & (S.subject == g))
         if len(idx) == 0:

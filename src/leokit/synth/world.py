@@ -3,7 +3,6 @@
 from collections import OrderedDict
 
 import numpy as np
-import pandas as pd
 
 from ..schema import REGISTRY
 from . import areas as areas_mod
@@ -11,7 +10,7 @@ from . import hesa, labour, npd, pupils, schools, truth, ucas
 from .config import Sizes
 from .links import Keys
 
-DEFAULT_SCALE = 0.04
+DEFAULT_SCALE = 0.017
 DEFAULT_SEED = 20261128
 GENERATOR_VERSION = "0.1.0"
 STAGES = ("areas", "schools", "pupils", "keys", "npd", "ucas", "hesa", "labour", "truth")
@@ -37,7 +36,7 @@ def _progress(enabled):
 def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False):
     sizes = Sizes(scale)
     if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError("seed must be a non-negative integer, got {!r}".format(seed))
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     streams = np.random.SeedSequence(int(seed)).spawn(len(STAGES))
     rngs = {name: np.random.default_rng(s) for name, s in zip(STAGES, streams)}
     bar = _progress(progress)

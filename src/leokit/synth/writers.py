@@ -41,6 +41,7 @@ from leokit.extract import (
     MANIFEST,
     STATA_MAX_NAME,
     ExtractError,
+    _date_days,
     conform,
     content_sha256,
     read_manifest,
@@ -160,9 +161,7 @@ def _prepare(tables, registry):
 # ------------------------------------------------------------------------------ helpers
 def _days(s, epoch=_EPOCH):
     """Object column of datetime.date/None -> (int64 days since epoch, NULL mask)."""
-    codes, uniques = pd.factorize(s)
-    vals = np.array([(u - epoch).days for u in uniques] + [0], dtype="int64")
-    return vals[codes], codes == -1
+    return _date_days(s, epoch)
 
 
 def _arrow_table(df, v, year, name):
@@ -172,16 +171,17 @@ def _arrow_table(df, v, year, name):
     for c in v.columns_for(year):
         col = c.name_for(year)
         s = df[col]
-        mask = s.isna().to_numpy(dtype=bool)
         if c.kind in ("int", "flag"):
-            arr = pa.array(s.to_numpy(dtype="int64", na_value=0), type=pa.int64(), mask=mask)
+            mask = s.isna().to_numpy(dtype=bool)
+            vals = s.to_numpy(dtype="int64", na_value=0) if mask.any() else s.to_numpy("int64")
+            arr = pa.array(vals, type=pa.int64(), mask=mask if mask.any() else None)
         elif c.kind == "float":
             arr = pa.array(s.to_numpy(dtype="float64"), type=pa.float64(), from_pandas=True)
         elif c.kind == "date":
             days, mask = _days(s)
             arr = pa.array(days.astype("int32"), type=pa.int32(), mask=mask).cast(pa.date32())
         else:
-            arr = pa.array(s.tolist(), type=pa.string())
+            arr = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
         arrays.append(arr)
         meta = {"sqltype": c.sqltype, "kind": c.kind}
         fields.append(pa.field(col, arr.type, nullable=True, metadata=meta))
@@ -325,7 +325,7 @@ def _manifest(prepared, fmt, schema, params, truth_written):
         entry["rows"] = int(len(df))
         entry["columns"] = [c.name_for(year) for c in v.columns_for(year)]
         entry["kinds"] = [c.kind for c in v.columns_for(year)]
-        entry["sha256"] = content_sha256(df, v, year)
+        entry["sha256"] = content_sha256(df, v, year, _conformed=True)
         if fmt == "dta":
             cut = {k: s for k, s in _stata_names(v, year).items() if k != s}
             if cut:
