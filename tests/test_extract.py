@@ -131,6 +131,17 @@ def test_stacking_renames_and_fills_null(folders, world):
     assert sc.loc[sc.year == 2009, "fsmeligible"].isna().tolist() == fsm.isna().tolist()
 
 
+def test_family_year_in_columns_and_where(folders):
+    ex = lx.open(folders / "csv")
+    df = ex.read("hesa", columns=["year", "he_sex"], where={"YEAR": [2012, 2013]})
+    assert list(df.columns) == ["year", "HE_SEX"]
+    assert df["year"].tolist() == [2012] * 10 + [2013] * 10
+    with pytest.raises(lx.ExtractError, match="select no year"):
+        ex.read("hesa", years=[2007], where={"year": 2013})
+    with pytest.raises(lx.ExtractError, match="columns` is empty"):
+        ex.read("leo_earnings", columns=[])
+
+
 def test_where_filters_on_every_path(folders, server, world):
     years = sorted(set(world["leo_earnings"]["TaxYear"]))[:3]
     expect = world["leo_earnings"][world["leo_earnings"]["TaxYear"].isin(years)]

@@ -11,6 +11,9 @@ Every path returns the same frame: columns in registry casing; dates as ``dateti
 objects in an object column (what pyodbc gives; 9999-12-31 survives); ints as int64, or
 nullable Int64 when NULLs occur; floats as float64; text as object with None for NULL.
 
+CSV and Stata cannot tell NULL text from '': an empty field reads as NULL in columns the
+registry marks nullable, and as '' in the others (blank keys).
+
 This module runs on the SRS Python profile (Python 3.7, pandas 1.0, numpy 1.18) for the
 CSV-folder and database (DB-API) paths: no 3.8+ syntax and no pandas > 1.0 API there.
 pyarrow, duckdb and pandas' Stata reader are imported only inside the functions that need them.
@@ -887,6 +890,19 @@ class Extract:
         v, year, family = self._resolve(view)
         if isinstance(columns, str):
             columns = [columns]
+        if columns is not None and family:
+            columns = [c for c in columns if c.lower() != "year"]  # always there
+        if columns is not None and not list(columns):
+            raise ExtractError(f"view {view}: `columns` is empty; give at least one column or None")
+        if family and isinstance(where, dict):
+            where = OrderedDict(where)
+            for key in [k for k in where if k.lower() == "year"]:
+                val = where.pop(key)
+                wanted = list(val) if isinstance(val, (list, tuple, set, frozenset)) else [val]
+                years = [y for y in (years if years is not None else wanted) if y in wanted]
+                if not years:
+                    raise ExtractError(f"{v.family}: `years` and where['year'] select no year")
+            where = where or None
         if not family:
             if years is not None:
                 raise ExtractError(
