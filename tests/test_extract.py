@@ -279,6 +279,18 @@ def test_wrong_type_names_view_column_expected_and_found(world, tmp_path):
     assert "12k" in raw["Earnings"].tolist()
 
 
+def test_a_file_the_registry_does_not_know_is_read_as_stored(folders, tmp_path):
+    os.makedirs(tmp_path / "x")
+    pd.DataFrame({"learner_id": ["a", "b"], "Year": ["2002", "2003"]}).to_csv(
+        tmp_path / "x" / "lilr_learners.csv", index=False
+    )
+    ex = lx.open(tmp_path / "x")
+    assert ex.views() == ["lilr_learners"]
+    assert ex.read("lilr_learners", columns=["YEAR"])["Year"].tolist() == ["2002", "2003"]
+    with pytest.raises(lx.ExtractError, match="lilr_learnrs"):
+        ex.read("lilr_learnrs")
+
+
 def test_where_text_needs_a_database_and_bad_sources(folders, tmp_path):
     with pytest.raises(lx.ExtractError, match="pass a dict"):
         lx.open(folders / "parquet").read("leo_earnings", where="TaxYear > 1")

@@ -855,6 +855,35 @@ class Extract:
             )
         )
 
+    def _known(self, name):
+        try:
+            self.registry.view(name)
+        except KeyError:
+            return False
+        return True
+
+    def _read_unregistered(self, name, columns, where):
+        """A file the registry does not describe (e.g. a view you added): as it is stored."""
+        if where is not None:
+            raise ExtractError(
+                f"view {name} is not in the schema registry: read it whole and filter in pandas"
+            )
+        actual_name = self._src.available()[name.lower()]
+        actual_cols = self._src.columns(actual_name)
+        if columns is None:
+            cols = list(actual_cols)
+        else:
+            cols = []
+            for want in columns:
+                hit = _match(actual_cols, want)
+                if hit is None:
+                    raise ExtractError(
+                        f"view {name} has no column {want!r} (in {self._src.where}). Its columns: {_close_first(want, actual_cols)}"
+                    )
+                cols.append(hit)
+        raw = self._src.read(actual_name, cols, {}, None, None, None)
+        return raw.reset_index(drop=True)
+
     def _resolve(self, name):
         """(View, year or None, is_family)."""
         if not isinstance(name, str):
@@ -887,6 +916,8 @@ class Extract:
         where     {column: value or list of values}; on a database also SQL text
         validate  check the requested columns exist and each has its registry kind
         """
+        if isinstance(view, str) and not self._known(view) and self.has(view):
+            return self._read_unregistered(view, columns, where)
         v, year, family = self._resolve(view)
         if isinstance(columns, str):
             columns = [columns]
