@@ -363,9 +363,10 @@ def make(P, H, areas, keys, sizes, rng):
 
     # ---- what the extract shows: linked main_enterprise and education-linked keys
     pp, tt = np.nonzero(emp)
+    tt = tt.astype(np.int8)  # (row arrays in small types: there are tens of millions of rows)
     n = len(pp)
     ty_start = YEARS[tt]
-    ekey = keys.edukey_codes(pp, ty_start)
+    ekey = keys.edukey_codes(pp, ty_start).astype(_index_dtype(2 * N + 1))
     ent_null = _uniform_below(rng, (n,), UNLINKED_PAYE)
     fmain = firm[pp, tt]
     main = np.where(ent_null, -1, fmain)
@@ -381,7 +382,8 @@ def make(P, H, areas, keys, sizes, rng):
     del geo_gap
     gp, gt = np.nonzero(geo_row)
     del geo_row
-    geo_key = keys.edukey_codes(gp, YEARS[gt])
+    gp, gt = gp.astype(_index_dtype(N)), gt.astype(np.int8)
+    geo_key = keys.edukey_codes(gp, YEARS[gt]).astype(_index_dtype(2 * N + 1))
     g_abroad = abroad[gp, gt]
     del abroad
     gvis = linked[gp] & (geo_key != keys.edukey_blank) & ~g_abroad

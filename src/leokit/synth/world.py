@@ -26,6 +26,20 @@ class World:
         self.params = params
 
 
+def _trim():
+    """Hand memory freed by a stage back to the system (glibc malloc_trim; elsewhere a no-op),
+    so that the peak of the whole run stays near what is live."""
+    try:
+        import ctypes
+        import ctypes.util
+
+        name = ctypes.util.find_library("c")
+        if name:
+            ctypes.CDLL(name).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _progress(enabled):
     if not enabled:
         return None
@@ -49,6 +63,7 @@ def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False, on_stage=No
     clock = [time.perf_counter()]
 
     def step(name):
+        _trim()
         if bar is not None:
             bar.set_postfix_str(name)
             bar.update(1)
@@ -76,9 +91,11 @@ def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False, on_stage=No
     step("ucas")
     H, hesa_tables = hesa.make(P, C, S, res, keys, rngs["hesa"])
     tables.update(hesa_tables)
+    del hesa_tables, res, reduction  # (memory: nothing later reads them)
     step("hesa")
     F, lab_tables, lab_truth = labour.make(P, H, A, keys, sizes, rngs["labour"])
     tables.update(lab_tables)
+    del lab_tables, F, H, keys
     tables["lookup_area"] = area_lookup(A)
     step("labour")
     planted = truth.build(P, S, C, policy, A, cycle_of, lab_truth)
