@@ -224,7 +224,7 @@ def _runs_in_key_order(code, t, rank):
     if n == 0:
         return np.empty(0, dtype=np.intp)
     same = code[1:] == code[:-1]
-    if not (t[1:][same] > t[:-1][same]).all():
+    if not ((t[1:] > t[:-1]) | ~same).all():
         return None
     starts = np.flatnonzero(~same) + 1
     starts = np.concatenate([[0], starts])
@@ -366,7 +366,7 @@ def make(P, H, areas, keys, sizes, rng):
     tt = tt.astype(np.int8)  # (row arrays in small types: there are tens of millions of rows)
     n = len(pp)
     ty_start = YEARS[tt]
-    ekey = keys.edukey_codes(pp, ty_start).astype(_index_dtype(2 * N + 1))
+    ekey = keys.edukey_codes(pp, ty_start, dtype=_index_dtype(2 * N + 1))
     ent_null = _uniform_below(rng, (n,), UNLINKED_PAYE)
     fmain = firm[pp, tt]
     main = np.where(ent_null, -1, fmain)
@@ -383,7 +383,7 @@ def make(P, H, areas, keys, sizes, rng):
     gp, gt = np.nonzero(geo_row)
     del geo_row
     gp, gt = gp.astype(_index_dtype(N)), gt.astype(np.int8)
-    geo_key = keys.edukey_codes(gp, YEARS[gt]).astype(_index_dtype(2 * N + 1))
+    geo_key = keys.edukey_codes(gp, YEARS[gt], dtype=_index_dtype(2 * N + 1))
     g_abroad = abroad[gp, gt]
     del abroad
     gvis = linked[gp] & (geo_key != keys.edukey_blank) & ~g_abroad

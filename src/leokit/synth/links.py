@@ -60,12 +60,19 @@ class Keys:
         out = self._pmr_all[np.where(use2, pid + self.n, pid)]
         return self._blank(out)
 
-    def edukey_codes(self, pid, tax_year_start):
-        """As `edukey`, as codes into `edukey_table` (the same random draws)."""
+    def edukey_codes(self, pid, tax_year_start, dtype=np.int64):
+        """As `edukey`, as codes into `edukey_table` (the same random draws), a block of
+        records at a time (the blank draws are uniform doubles: the same stream)."""
         pid = np.asarray(pid)
-        use2 = self.has_edukey2[pid] & (np.asarray(tax_year_start) >= self.edukey2_from[pid])
-        code = np.where(use2, pid + self.n, pid)
-        code[self._rng.random(len(code)) < BLANK_KEY] = self.edukey_blank
+        t = np.broadcast_to(np.asarray(tax_year_start), pid.shape)
+        code = np.empty(len(pid), dtype=dtype)
+        step = 1 << 21
+        for a in range(0, len(pid), step):
+            p = pid[a : a + step]
+            use2 = self.has_edukey2[p] & (t[a : a + step] >= self.edukey2_from[p])
+            c = np.where(use2, p + self.n, p)
+            c[self._rng.random(len(c)) < BLANK_KEY] = self.edukey_blank
+            code[a : a + step] = c
         return code
 
     def edukey(self, pid, tax_year_start):

@@ -191,6 +191,7 @@ def _conformed(cols, v, year, name, registry):
 
 # ------------------------------------------------------------------------------ columns
 _ROW_GROUP = 1024 * 1024  # rows per Parquet row group: pyarrow's default, which write_table uses
+_BATCH_BYTES = 512 * 2**20
 
 
 class _Parts:
@@ -251,9 +252,24 @@ class _Parts:
         if self.n == 0:
             pq.write_table(self.table(), path, compression="zstd")
             return
+        # a batch of whole row groups at a time (the writer splits a batch into the same row
+        # groups): few calls into Arrow, so the thread seldom waits for the GIL, and at most
+        # about _BATCH_BYTES of Arrow text at once
+        step = _ROW_GROUP * max(1, _BATCH_BYTES // (_ROW_GROUP * self._row_bytes()))
         with pq.ParquetWriter(path, self.schema(), compression="zstd") as w:
-            for a in range(0, self.n, _ROW_GROUP):
-                w.write_table(self.table(a, min(a + _ROW_GROUP, self.n)))
+            for a in range(0, self.n, step):
+                w.write_table(self.table(a, min(a + step, self.n)))
+
+    def _row_bytes(self):
+        """Rough bytes per row of the Arrow arrays."""
+        total = 0
+        for _, (how, *x) in self.columns:
+            if how == "text":
+                d = x[1]
+                total += 4 + (d.nbytes // max(len(d), 1))
+            else:
+                total += 8
+        return max(total, 1)
 
 
 _STR_LIMIT = 2**31 - 1 - 2**20  # Arrow string data above this is chunked by pa.array
