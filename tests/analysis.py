@@ -158,3 +158,66 @@ def q3_panel(t):
     p = p.merge(sch[["main_enterprise", "TaxYear", "scheme"]], how="left", on=["main_enterprise", "TaxYear"])
     p["Z"] = p.scheme.fillna(0)
     return p.drop(columns=["ty0", "ty1", "busy", "scheme"])
+
+
+def q2_file(t, which=0):
+    """UCAS applicants around a contextual-offer cutoff: running variable, treatment, outcomes.
+
+    which: 0 for the lower cutoff in lookup_contextual_policy, 1 for the higher one.
+    """
+    pol = t["lookup_contextual_policy"]
+    cuts = sorted(pol.eligibility_cutoff.dropna().unique())
+    cut = cuts[which]
+    scheme = pol[(pol.contextual_scheme == 1) & (pol.eligibility_cutoff == cut)]
+    # providers that ever use this cutoff: their applicants before the scheme are the placebo group
+    ever = pol[pol.provider_id_anon.isin(scheme.provider_id_anon)][["provider_id_anon", "application_cycle"]]
+    ap = t["ucas_applicant"].merge(pmr_to_ae(t), left_on="PupilMatchingRefAnonymous", right_on="PMR")
+    # home area: the LSOA in the spring census of the KS4 year (two years before the cycle)
+    census = []
+    for name, v in t.items():
+        if name.startswith("spring_census_"):
+            lsoa = [c for c in v.columns if c.startswith(("llsoa_", "lsoa01_", "lsoa11_"))][0]
+            ncy = [c for c in v.columns if c.startswith("ncyearactual_")][0]
+            part = v[v[ncy] == "11"][[v.columns[0], lsoa]].set_axis(["PMR", "LSOA11CD"], axis=1)
+            census.append(part.assign(census_year=int(name[-4:])))
+    census = pd.concat(census).merge(pmr_to_ae(t), on="PMR").drop_duplicates("AE_ID")
+    area = t["lookup_area"].drop_duplicates("LSOA11CD")[["LSOA11CD", "MSOA11CD", "young_participation_rate"]]
+    ap = ap.merge(census[["AE_ID", "LSOA11CD"]], on="AE_ID").merge(area, on="LSOA11CD")
+    ap["x"] = cut - ap.young_participation_rate  # eligible (treated side) when x > 0
+    # applications to providers whose scheme uses this cutoff in that cycle
+    app = t["ucas_application"]
+    reduction = scheme.groupby("provider_id_anon").grade_reduction_tariff.first()
+    main = app[app.application_route_code == "M"]
+    main = main.merge(t["lookup_ucas_course"][["course_identifier", "standard_offer_tariff"]], on="course_identifier")
+    q = t["ucas_qualification"]
+    tariff = {"A*": 56, "A": 48, "B": 40, "C": 32, "D": 24, "E": 16}
+    pred = q[q.qualification_status == "Pending"].assign(p=q.grade.map(tariff)).groupby("unique_id_cycle").p.sum()
+    main = main.merge(pred.rename("pred_tariff"), left_on="unique_id_cycle", right_index=True)
+    main["red"] = main.provider_id_anon.map(reduction)
+    main["marginal"] = (main.pred_tariff >= main.standard_offer_tariff - main.red) & (
+        main.pred_tariff < main.standard_offer_tariff)
+    # applied to a provider running the scheme that cycle; or one that runs it at some point
+    active = main.merge(scheme[["provider_id_anon", "application_cycle"]], on=["provider_id_anon", "application_cycle"])
+    ever_app = main.merge(ever, on=["provider_id_anon", "application_cycle"])
+    ap["scheme_applicant"] = ap.unique_id_cycle.isin(active.unique_id_cycle)
+    ap["marginal"] = ap.unique_id_cycle.isin(active[active.marginal].unique_id_cycle)
+    ap["ever_scheme_applicant"] = ap.unique_id_cycle.isin(ever_app.unique_id_cycle)
+    ap["policy_era"] = ap.application_cycle.isin(scheme.application_cycle.unique())
+    # enrolment, treatment and year-1 drop-out from HESA
+    h = stack_hesa(t)
+    first = h[(h.HE_XLEV601 == 4) & (h.HE_YEARSTU == 1)].merge(
+        pmr_to_ae(t), left_on="HE_PUPILMATCHINGREFANONYMOUS", right_on="PMR")
+    first = first.assign(cycle=pd.to_datetime(first.HE_COMDATE).dt.year).drop_duplicates("AE_ID")
+    first["dropout_year1"] = (first.HE_ENDDATE.notna() & (first.HE_RSNEND != "01")).astype(int)
+    ap = ap.merge(first[["AE_ID", "HE_XINSTID01__ANON", "dropout_year1"]], how="left", on="AE_ID")
+    ap["enrol_any"] = ap.HE_XINSTID01__ANON.notna().astype(int)
+    ap["dropout_year1"] = ap.dropout_year1.fillna(0).astype(int)
+    key = set(zip(scheme.provider_id_anon, scheme.application_cycle))
+    ap["D"] = [int((p, c) in key) for p, c in zip(ap.HE_XINSTID01__ANON, ap.application_cycle)]
+    ap["D_ever"] = ap.HE_XINSTID01__ANON.isin(set(scheme.provider_id_anon)).astype(int)
+    e = full_year_earnings(t)
+    e["tys"] = e.TaxYear // 100
+    ap["tys"] = ap.application_cycle + 8
+    ap = ap.drop_duplicates("AE_ID").merge(e[["AE_ID", "tys", "lny"]], how="left", on=["AE_ID", "tys"])
+    ks4 = ks4_one_row(t)[["AE_ID", "KS4_PTSCNEWE", "KS4_FSM"]]
+    return ap.merge(ks4, on="AE_ID"), cut

@@ -1,8 +1,8 @@
 """Stage 6: HESA. Per-year instance views for entrants: first degrees (drop-out, completion,
 degree class) and some taught masters straight after.
 
-Higher-tariff attendance lowers year-1 drop-out by DROPOUT_HIGHER_TARIFF and shifts the
-logit of a good degree (first or 2:1) by GOOD_DEGREE_HIGHER_TARIFF_LOGIT; both are written to
+Each SD of course selectivity changes year-1 drop-out by DROPOUT_PER_SD_SEL and the logit of
+a good degree (first or 2:1) by GOOD_DEGREE_LOGIT_PER_SD_SEL; both are written to
 truth.json together with the complier averages they imply at the contextual-offer cutoffs.
 """
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from .config import DROPOUT_HIGHER_TARIFF, GOOD_DEGREE_HIGHER_TARIFF_LOGIT, HESA_YEARS
+from .config import DROPOUT_PER_SD_SEL, GOOD_DEGREE_LOGIT_PER_SD_SEL, HESA_YEARS
 from .npd import _frame
 
 # ordered-logit cut points for class: first | 2:1 | 2:2 | third | unclassified
@@ -18,20 +18,20 @@ CLASS_CUTS = np.array([1.45, -0.55, -2.35, -3.9])
 MASTERS_AFTER = 0.12
 
 
-def p_dropout_y1(a, f, higher):
-    return np.clip(0.075 - 0.025 * a - 0.015 * f + DROPOUT_HIGHER_TARIFF * higher, 0.005, 0.6)
+def p_dropout_y1(a, f, sel):
+    return np.clip(0.075 - 0.025 * a - 0.015 * f + DROPOUT_PER_SD_SEL * sel, 0.005, 0.6)
 
 
 def p_dropout_y2(a, f):
     return np.clip(0.03 - 0.01 * a, 0.002, 0.3)
 
 
-def perf_index(a, f, m, higher):
-    return 1.0 * a + 0.3 * f + 0.2 * m + GOOD_DEGREE_HIGHER_TARIFF_LOGIT * higher
+def perf_index(a, f, m, sel):
+    return 1.0 * a + 0.3 * f + 0.2 * m + GOOD_DEGREE_LOGIT_PER_SD_SEL * sel
 
 
-def p_good_given_complete(a, f, m, higher):
-    return expit(perf_index(a, f, m, higher) - CLASS_CUTS[1])
+def p_good_given_complete(a, f, m, sel):
+    return expit(perf_index(a, f, m, sel) - CLASS_CUTS[1])
 
 
 class HE:
@@ -53,20 +53,16 @@ def make(P, C, S, res, keys, rng):
     n = len(pid)
     H.entered = np.zeros(N, bool)
     H.entered[pid] = True
-    H.course = np.full(N, -1)
-    H.course[pid] = course
     H.sel = np.zeros(N)
     H.sel[pid] = C.sel[course]
-    higher = (C.group[course] == "H").astype(float)
-    H.higher = np.zeros(N)
-    H.higher[pid] = higher
     a, f, m = P.a[pid], P.f[pid], P.m[pid]
     length = np.where(rng.random(n) < 0.22, 4, 3)
     integrated = (length == 4) & (rng.random(n) < 0.5)
-    drop1 = rng.random(n) < p_dropout_y1(a, f, higher)
+    sel = C.sel[course]
+    drop1 = rng.random(n) < p_dropout_y1(a, f, sel)
     drop2 = ~drop1 & (rng.random(n) < p_dropout_y2(a, f))
     complete = ~drop1 & ~drop2
-    perf = perf_index(a, f, m, higher) + rng.logistic(size=n)
+    perf = perf_index(a, f, m, sel) + rng.logistic(size=n)
     cls = 1 + (perf[:, None] < CLASS_CUTS[None, :]).sum(axis=1)  # 1 first ... 5 unclassified
     years_done = np.where(drop1, 1, np.where(drop2, 2, length))
     start = _date(cycle, 9, rng.integers(15, 30, n))
@@ -79,10 +75,6 @@ def make(P, C, S, res, keys, rng):
 
     H.completed = np.zeros(N, bool)
     H.completed[pid] = complete
-    H.dropout_y1 = np.zeros(N, bool)
-    H.dropout_y1[pid] = drop1
-    H.good = np.zeros(N, bool)
-    H.good[pid] = complete & (cls <= 2)
     H.start = np.full(N, np.datetime64("NaT"), dtype="datetime64[D]")
     H.start[pid] = start
     H.end = np.full(N, np.datetime64("NaT"), dtype="datetime64[D]")

@@ -14,19 +14,24 @@ from . import labour as labour_mod
 from . import ucas as ucas_mod
 
 CUTOFF_WINDOW = 0.03  # applicants within this distance of the cutoff stand for "at the cutoff"
+# (the estimands barely move with it: latent traits change smoothly with the participation rate)
 
 
-def _expected(P, S, C, res):
+def _expected(P, S, C, res, scheme_provider):
+    """Expected outcomes of each applicant given where they enrol (no outcome noise)."""
     pid = S.pid
     course = res["enrol_course"]
     he = course >= 0
     c = np.maximum(course, 0)
     higher = (C.group[c] == "H") & he
+    at_scheme = he & scheme_provider[np.arange(len(pid)), C.provider[c]]
     a, f, m = P.a[pid], P.f[pid], P.m[pid]
-    p1 = hesa_mod.p_dropout_y1(a, f, higher.astype(float))
+    sel = C.sel[c]
+    p1 = hesa_mod.p_dropout_y1(a, f, sel)
     p2 = hesa_mod.p_dropout_y2(a, f)
-    good = hesa_mod.p_good_given_complete(a, f, m, higher.astype(float))
+    good = hesa_mod.p_good_given_complete(a, f, m, sel)
     return {
+        "enrol_scheme_provider": at_scheme.astype(float),
         "enrol_higher_tariff": higher.astype(float),
         "enrol_any": he.astype(float),
         "dropout_year1": he * p1,
@@ -36,10 +41,23 @@ def _expected(P, S, C, res):
     }
 
 
+def scheme_providers(S, C, policy, cut, cycle_of):
+    """(applicants x providers): the provider runs a scheme with this cutoff in the applicant's cycle."""
+    pol = policy[(policy.contextual_scheme == 1) & np.isclose(policy.eligibility_cutoff.astype(float), cut)]
+    index = {p: j for j, p in enumerate(C.provider_anon)}
+    out = np.zeros((len(S.pid), len(C.provider_anon)), bool)
+    for prov, cy in zip(pol.provider_id_anon, pol.application_cycle):
+        out[cycle_of == cy, index[prov]] = True
+    return out
+
+
 def contextual(P, S, C, policy, areas, cycle_of):
+    """Complier averages at each cutoff. Treatment: enrolling at a provider whose scheme uses
+    the cutoff (lookup_contextual_policy), the only thing eligibility can change directly."""
     out = {}
     rate = areas.msoa_rate[P.msoa[S.pid]]
     for label, cut in zip(("cutoff_q1", "cutoff_q2"), areas.cutoffs):
+        at = scheme_providers(S, C, policy, cut, cycle_of)
         worlds = {}
         for side, shift in (("below", -1e-5), ("above", 1e-5)):
             saved = areas.msoa_rate
@@ -48,7 +66,7 @@ def contextual(P, S, C, policy, areas, cycle_of):
             areas.msoa_rate = fake
             red = ucas_mod.eligibility(P, S, C, policy, areas, cycle_of)
             areas.msoa_rate = saved
-            worlds[side] = (red, _expected(P, S, C, ucas_mod.place(P, S, C, red)))
+            worlds[side] = (red, _expected(P, S, C, ucas_mod.place(P, S, C, red), at))
         near = np.abs(rate - cut) < CUTOFF_WINDOW
         era = cycle_of >= 2010
         red_b = worlds["below"][0]
@@ -60,17 +78,19 @@ def contextual(P, S, C, policy, areas, cycle_of):
         changed = (S.choices >= 0) & (red_b != red_a)
         tp = P.tariff_pred[S.pid][:, None]
         marginal = (changed & (tp >= std - (red_b - red_a)) & (tp < std)).any(axis=1)
+        applied = ((S.choices >= 0) & at[np.arange(len(S.pid))[:, None], C.provider[course]]).any(axis=1)
         res = {"cutoff_value": round(float(cut), 4)}
-        for sample, mask in (("all_applicants", near & era), ("marginal_grade", near & era & marginal)):
+        samples = (("all_applicants", near & era), ("scheme_applicants", near & era & applied),
+                   ("marginal_grade", near & era & marginal), ("pre_policy_cycles", near & ~era))
+        for sample, mask in samples:
             eb, ea = worlds["below"][1], worlds["above"][1]
-            dD = eb["enrol_higher_tariff"][mask] - ea["enrol_higher_tariff"][mask]
+            dD = eb["enrol_scheme_provider"][mask] - ea["enrol_scheme_provider"][mask]
             fs = float(dD.mean()) if mask.any() else float("nan")
             row = {"n_near_cutoff": int(mask.sum()), "first_stage": round(fs, 4)}
             for k in eb:
                 itt = float((eb[k][mask] - ea[k][mask]).mean())
-                row[k] = {"itt": round(itt, 5), "late": round(itt / fs, 5) if fs > 0 else None}
+                row[k] = {"itt": round(itt, 5), "late": round(itt / fs, 5) if fs > 0.01 else None}
             res[sample] = row
-        res["pre_policy_jump"] = 0.0
         out[label] = res
     return out
 
@@ -96,9 +116,14 @@ def build(P, S, C, policy, areas, cycle_of, labour_truth):
             "take_up": f"placed applicants enrol with probability {ucas_mod.TAKE_UP} at random",
         },
         "contextual_offers": {
-            "dropout_year1_higher_tariff": cfg.DROPOUT_HIGHER_TARIFF,
-            "good_degree_logit_higher_tariff": cfg.GOOD_DEGREE_HIGHER_TARIFF_LOGIT,
-            "treatment": "enrolment at a higher-tariff provider (he_provider_tariff_group 'H')",
+            "dropout_year1_per_sd_selectivity": cfg.DROPOUT_PER_SD_SEL,
+            "good_degree_logit_per_sd_selectivity": cfg.GOOD_DEGREE_LOGIT_PER_SD_SEL,
+            "treatment": "enrolment (a HESA first-degree instance) at a provider whose contextual scheme "
+                         "uses this cutoff in the applicant's cycle (lookup_contextual_policy)",
+            "samples": "all_applicants: UCAS applicants in cycles with schemes (2010+); scheme_applicants: "
+                       "those who applied to at least one such provider; marginal_grade: predicted tariff "
+                       "(ucas_qualification) at or above the reduced offer and below the standard offer of "
+                       "such a course they applied to; pre_policy_cycles: 2008-2009, where every jump is 0.",
             "running_variable": "young_participation_rate of the applicant's home MSOA (lookup_area, via the "
                                 "KS4-year census LSOA) minus the cutoff",
             "outcomes": "enrol_any: any HE entry; dropout_year1: entered and left in year 1 (0 if never "

@@ -24,6 +24,9 @@ N_CHOICES = np.array([5, 4, 3, 2, 1])
 N_CHOICES_P = np.array([0.75, 0.10, 0.07, 0.05, 0.03])
 TAKE_UP = 0.88  # placed applicants who enrol; the rest defer or do not turn up, at random
 NEAR_MISS_ACCEPT = 0.35  # providers still confirm an offer missed by one grade
+OFFER_NOISE = 0.5  # SD (in attainment units) of what providers see beyond predicted grades
+OFFER_SLACK = 8  # offers go to applicants predicted this many tariff points below the condition
+CONTEXTUAL_FIRM_PREF = 1.5  # extra utility of firming an offer whose conditions were reduced
 CLEARING = 0.6
 
 
@@ -95,25 +98,26 @@ def apply(P, C, rng):
     aim = 0.6 * P.pred_z[pid] + 0.5 * P.m[pid] + 0.15 * P.f[pid] + 0.4 * rng.standard_normal(n)
     target = aim + 0.5 * rng.standard_normal(n)
     latent = (C.std_offer - 112) / 18.0
+    # A portfolio spans aspiration to safety: one slot per offset around the target (in SDs
+    # of the course scale), each taking the nearest course not already chosen.
+    offsets = np.array([0.7, 0.35, 0.0, -0.35, -0.9])
+    slot_offset = np.where(S.k[:, None] == 1, 0.0, offsets[None, :])
+    jitter = 0.15 * rng.standard_normal((n, 5))
     choices = np.full((n, 5), -1, dtype=np.int64)
     for g in range(3):
         idx = np.flatnonzero(S.subject == g)
         cg = np.flatnonzero(C.subject == g)
-        dist = np.abs(target[idx, None] - latent[None, cg])
-        order = np.argsort(dist, axis=1, kind="stable")[:, :5]
-        # most applicants keep one safer choice about a grade and a half below their target
-        safe = np.argmin(np.abs(target[idx, None] - 1.0 - latent[None, cg]), axis=1)
-        dup = (order[:, :4] == safe[:, None]).any(axis=1)
-        order[:, 4] = np.where(dup, order[:, 4], safe)
-        k_idx = S.k[idx]
-        last = np.clip(k_idx - 1, 0, 4)
-        order[np.arange(len(idx)), last] = np.where(dup, order[np.arange(len(idx)), last], safe)
-        picked = cg[order]
-        mask = np.arange(5)[None, :] < S.k[idx, None]
-        choices[idx] = np.where(mask, picked, -1)
+        taken = np.zeros((len(idx), len(cg)), bool)
+        for j in range(5):
+            dist = np.abs(target[idx, None] + slot_offset[idx, j, None] + jitter[idx, j, None] - latent[None, cg])
+            dist[taken] = np.inf
+            pick = np.argmin(dist, axis=1)
+            use = S.k[idx] > j
+            taken[np.arange(len(idx)), pick] |= use
+            choices[idx, j] = np.where(use, cg[pick], -1)
     S.choices = choices
     # offer shock (statement and reference: seen by providers, not by researchers)
-    S.offer_noise = 24 * (0.3 * P.m[pid][:, None] + 0.5 * rng.standard_normal((n, 5)))
+    S.offer_noise = 24 * (0.3 * P.m[pid][:, None] + OFFER_NOISE * rng.standard_normal((n, 5)))
     S.unconditional = rng.random((n, 5)) < 0.03
     S.taste = rng.gumbel(size=(n, 5))
     S.ins_noise = rng.random((n, 5))
@@ -157,11 +161,11 @@ def place(P, S, C, reduction):
     course = np.maximum(S.choices, 0)
     cond = C.std_offer[course] - reduction
     uncond = S.unconditional & valid & (C.group[course] == "L")
-    offer = valid & ((P.tariff_pred[pid][:, None] + S.offer_noise >= cond) | uncond)
+    offer = valid & ((P.tariff_pred[pid][:, None] + S.offer_noise >= cond - OFFER_SLACK) | uncond)
     cond = np.where(uncond, 0, cond)
     # firm: the most selective offer plus taste; insurance: the lowest condition among the rest
     # a reduced (contextual) offer is easier to meet, so it is more often firmed
-    u = np.where(offer, 0.8 * C.sel[course] + 1.5 * (reduction > 0) + S.taste, -np.inf)
+    u = np.where(offer, 0.8 * C.sel[course] + CONTEXTUAL_FIRM_PREF * (reduction > 0) + S.taste, -np.inf)
     firm = np.argmax(u, axis=1)
     has_offer = offer.any(axis=1)
     ins_u = np.where(offer, -cond + S.ins_noise, -np.inf)
