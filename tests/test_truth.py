@@ -45,7 +45,9 @@ def test_selectivity_return_matched_applicants(world, q1):
 def test_he_return_among_offer_holders_in_sets(world, q1):
     truth = world.truth["returns_to_he"]["he_return"]
     placed = q1[q1.accept_flag == 1]
-    within = pf.feols("lny ~ he + KS5_TOTPTS + KS4_PTSCNEWE + KS4_FSM | appset", placed, vcov={"CRV1": "appset"})
+    within = pf.feols(
+        "lny ~ he + KS5_TOTPTS + KS4_PTSCNEWE + KS4_FSM | appset", placed, vcov={"CRV1": "appset"}
+    )
     naive = pf.feols("lny ~ he", q1, vcov="hetero")
     assert inside(ci(within, "he"), truth), ci(within, "he")
     assert not inside(ci(naive, "he"), truth)
@@ -53,8 +55,11 @@ def test_he_return_among_offer_holders_in_sets(world, q1):
 
 def test_degree_x_share_with_worker_and_firm_by_year_effects(world, q3):
     truth = world.truth["spillovers"]["degree_x_share_kappa"]
-    fit = pf.feols("lny ~ gS + g + he_done + sel_done + x2 | AE_ID + main_enterprise^TaxYear", q3,
-                   vcov={"CRV1": "main_enterprise"})
+    fit = pf.feols(
+        "lny ~ gS + g + he_done + sel_done + x2 | AE_ID + main_enterprise^TaxYear",
+        q3,
+        vcov={"CRV1": "main_enterprise"},
+    )
     assert inside(ci(fit, "gS"), truth), ci(fit, "gS")
     # No naive comparison here: firm-year shocks bias S, not g*S, so pooled kappa is close.
 
@@ -62,13 +67,22 @@ def test_degree_x_share_with_worker_and_firm_by_year_effects(world, q3):
 def test_coworker_spillover_akm_iv(world, q3):
     truth = world.truth["spillovers"]["coworker_theta"]
     rhs = "g + he_done + sel_done + x2"
-    kappa = pf.feols("lny ~ gS + " + rhs + " | AE_ID + main_enterprise^TaxYear", q3,
-                     vcov={"CRV1": "main_enterprise"}).coef()["gS"]
+    kappa = pf.feols(
+        "lny ~ gS + " + rhs + " | AE_ID + main_enterprise^TaxYear",
+        q3,
+        vcov={"CRV1": "main_enterprise"},
+    ).coef()["gS"]
     d = q3.assign(y2=q3.lny - kappa * q3.gS)  # two-step: pyfixest IV takes one endogenous regressor
-    iv = pf.feols("y2 ~ " + rhs + " | AE_ID + main_enterprise + TaxYear | S ~ Z", d,
-                  vcov={"CRV1": "main_enterprise"})
-    akm = pf.feols("lny ~ S + gS + " + rhs + " | AE_ID + main_enterprise + TaxYear", q3,
-                   vcov={"CRV1": "main_enterprise"})
+    iv = pf.feols(
+        "y2 ~ " + rhs + " | AE_ID + main_enterprise + TaxYear | S ~ Z",
+        d,
+        vcov={"CRV1": "main_enterprise"},
+    )
+    akm = pf.feols(
+        "lny ~ S + gS + " + rhs + " | AE_ID + main_enterprise + TaxYear",
+        q3,
+        vcov={"CRV1": "main_enterprise"},
+    )
     pooled = pf.feols("lny ~ S + gS + " + rhs, q3, vcov={"CRV1": "main_enterprise"})
     assert inside(ci(iv, "S"), truth), ci(iv, "S")
     assert not inside(ci(akm, "S"), truth), ci(akm, "S")
@@ -77,8 +91,11 @@ def test_coworker_spillover_akm_iv(world, q3):
 
 def test_neighbour_spillover_movers(world, q3):
     truth = world.truth["spillovers"]["neighbour_lambda"]
-    fit = pf.feols("lny ~ N + gS + g + he_done + sel_done + x2 | AE_ID + main_enterprise^TaxYear + MSOA11CD",
-                   q3, vcov={"CRV1": "MSOA11CD"})
+    fit = pf.feols(
+        "lny ~ N + gS + g + he_done + sel_done + x2 | AE_ID + main_enterprise^TaxYear + MSOA11CD",
+        q3,
+        vcov={"CRV1": "MSOA11CD"},
+    )
     pooled = pf.feols("lny ~ N + g + he_done", q3, vcov={"CRV1": "MSOA11CD"})
     assert inside(ci(fit, "N"), truth), ci(fit, "N")
     assert not inside(ci(pooled, "N"), truth)
@@ -124,7 +141,9 @@ def test_contextual_first_stage_and_placebo_on_default_extract(world, q2):
 
 
 def test_contextual_earnings_naive_versus_rd_on_default_extract(world, q2):
-    late = world.truth["contextual_offers"]["estimands"]["cutoff_q1"]["scheme_applicants"]["log_earnings"]["late"]
+    late = world.truth["contextual_offers"]["estimands"]["cutoff_q1"]["scheme_applicants"][
+        "log_earnings"
+    ]["late"]
     s = q2[q2.policy_era & q2.scheme_applicant].dropna(subset=["lny"])
     _, interval = rd_ci(s.lny, s.x, s.MSOA11CD, fuzzy=s.D)
     assert inside(interval, late), interval
@@ -141,7 +160,11 @@ def test_contextual_fuzzy_rd_recovers_complier_effects_at_larger_scale():
     s = d[d.policy_era & d.scheme_applicant]
     _, fs = rd_ci(s.D, s.x, s.MSOA11CD)
     assert inside(fs, truth["first_stage"]), fs
-    for outcome, key in (("enrol_any", "enrol_any"), ("dropout_year1", "dropout_year1"), ("lny", "log_earnings")):
+    for outcome, key in (
+        ("enrol_any", "enrol_any"),
+        ("dropout_year1", "dropout_year1"),
+        ("lny", "log_earnings"),
+    ):
         ss = s.dropna(subset=[outcome])
         _, interval = rd_ci(ss[outcome], ss.x, ss.MSOA11CD, fuzzy=ss.D)
         assert inside(interval, truth[key]["late"]), (outcome, interval, truth[key]["late"])

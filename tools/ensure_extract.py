@@ -1,6 +1,6 @@
 """Make sure the default extract is present, valid and matches its manifest; regenerate if not.
 
-    python tools/ensure_extract.py data_synthetic
+python tools/ensure_extract.py data_synthetic
 """
 
 import json

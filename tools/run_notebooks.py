@@ -41,14 +41,22 @@ def main(argv=None):
         t0 = time.time()
         print(f"running {nb.name} ...", flush=True)
         try:
-            pm.execute_notebook(str(nb), str(target), parameters=params, cwd=str(nb.parent),
-                                progress_bar=False, kernel_name="python3")
+            pm.execute_notebook(
+                str(nb),
+                str(target),
+                parameters=params,
+                cwd=str(nb.parent),
+                progress_bar=False,
+                kernel_name="python3",
+            )
         except Exception as exc:  # report every notebook, then fail
             failed.append((nb.name, exc))
             print(f"  FAILED: {str(exc).splitlines()[0] if str(exc) else exc}", file=sys.stderr)
             continue
         print(f"  done in {time.time() - t0:.1f} s -> {target.relative_to(ROOT)}")
-    print(f"\nOutputs are in {out.relative_to(ROOT)}/ (executed notebooks, and one folder per notebook with results.json)")
+    print(
+        f"\nOutputs are in {out.relative_to(ROOT)}/ (executed notebooks, and one folder per notebook with results.json)"
+    )
     return 1 if failed else 0
 
 

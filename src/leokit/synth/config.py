@@ -45,7 +45,9 @@ class Sizes:
 
     def __init__(self, scale):
         if not (isinstance(scale, (int, float)) and np.isfinite(scale) and scale > 0):
-            raise ValueError(f"scale must be a positive number (1 = a national cohort), got {scale!r}")
+            raise ValueError(
+                f"scale must be a positive number (1 = a national cohort), got {scale!r}"
+            )
         self.scale = float(scale)
         self.pupils_per_cohort = max(200, int(round(NATIONAL_COHORT * scale)))
         spread = min(1.0, 4.0 * scale)  # small extracts keep fewer, fuller areas

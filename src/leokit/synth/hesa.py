@@ -39,8 +39,10 @@ class HE:
 
 
 def _date(year, month, day):
-    return (np.datetime64("1970-01", "M") + ((np.asarray(year) - 1970) * 12 + np.asarray(month) - 1).astype(
-        "timedelta64[M]")).astype("datetime64[D]") + (np.asarray(day) - 1).astype("timedelta64[D]")
+    return (
+        np.datetime64("1970-01", "M")
+        + ((np.asarray(year) - 1970) * 12 + np.asarray(month) - 1).astype("timedelta64[M]")
+    ).astype("datetime64[D]") + (np.asarray(day) - 1).astype("timedelta64[D]")
 
 
 def make(P, C, S, res, keys, rng):
@@ -67,11 +69,16 @@ def make(P, C, S, res, keys, rng):
     years_done = np.where(drop1, 1, np.where(drop2, 2, length))
     start = _date(cycle, 9, rng.integers(15, 30, n))
     end_complete = _date(cycle + length, 6, rng.integers(10, 30, n))
-    end_drop = start + rng.integers(30, 300, n).astype("timedelta64[D]") + (
-        (years_done - 1) * 365).astype("timedelta64[D]")
+    end_drop = (
+        start
+        + rng.integers(30, 300, n).astype("timedelta64[D]")
+        + ((years_done - 1) * 365).astype("timedelta64[D]")
+    )
     end = np.where(complete, end_complete, end_drop)
     qual = np.where(complete, np.where(integrated, "M22", "H00"), "").astype(object)
-    rsn = np.where(complete, "01", rng.choice(np.array(["02", "06", "07", "11", "98"]), size=n)).astype(object)
+    rsn = np.where(
+        complete, "01", rng.choice(np.array(["02", "06", "07", "11", "98"]), size=n)
+    ).astype(object)
 
     H.completed = np.zeros(N, bool)
     H.completed[pid] = complete
@@ -99,22 +106,44 @@ def make(P, C, S, res, keys, rng):
     for y in range(1, 5):
         alive = years_done >= y
         last = years_done == y
-        recs.append(dict(pid=pid[alive], course=course[alive], yearstu=np.full(alive.sum(), y),
-                         hesa_year=cycle[alive] + y, start=start[alive],
-                         end=np.where(last[alive], end[alive], np.datetime64("NaT")),
-                         rsn=np.where(last[alive], rsn[alive], None),
-                         qual=np.where(last[alive], qual[alive], ""),
-                         cls=np.where(last[alive] & complete[alive], cls[alive], -1),
-                         xpqual=(last & complete)[alive].astype(int),
-                         lev=np.full(alive.sum(), 4), mode=np.where(length[alive] == 4, 2, 1),
-                         aim=np.where(integrated[alive], "M22", "H00"),
-                         tariff=P.tariff_ach[pid[alive]], numhus=np.full(alive.sum(), "1")))
-    recs.append(dict(pid=ms_pid, course=ms_course, yearstu=np.ones(len(ms_pid), int),
-                     hesa_year=cycle[ms] + length[ms] + 1, start=ms_start, end=ms_end,
-                     rsn=np.where(ms_done, "01", "07"), qual=np.where(ms_done, "M00", ""),
-                     cls=np.full(len(ms_pid), -1), xpqual=ms_done.astype(int), lev=np.full(len(ms_pid), 2),
-                     mode=np.ones(len(ms_pid), int), aim=np.full(len(ms_pid), "M00"),
-                     tariff=np.full(len(ms_pid), -1), numhus=np.full(len(ms_pid), "2")))
+        recs.append(
+            dict(
+                pid=pid[alive],
+                course=course[alive],
+                yearstu=np.full(alive.sum(), y),
+                hesa_year=cycle[alive] + y,
+                start=start[alive],
+                end=np.where(last[alive], end[alive], np.datetime64("NaT")),
+                rsn=np.where(last[alive], rsn[alive], None),
+                qual=np.where(last[alive], qual[alive], ""),
+                cls=np.where(last[alive] & complete[alive], cls[alive], -1),
+                xpqual=(last & complete)[alive].astype(int),
+                lev=np.full(alive.sum(), 4),
+                mode=np.where(length[alive] == 4, 2, 1),
+                aim=np.where(integrated[alive], "M22", "H00"),
+                tariff=P.tariff_ach[pid[alive]],
+                numhus=np.full(alive.sum(), "1"),
+            )
+        )
+    recs.append(
+        dict(
+            pid=ms_pid,
+            course=ms_course,
+            yearstu=np.ones(len(ms_pid), int),
+            hesa_year=cycle[ms] + length[ms] + 1,
+            start=ms_start,
+            end=ms_end,
+            rsn=np.where(ms_done, "01", "07"),
+            qual=np.where(ms_done, "M00", ""),
+            cls=np.full(len(ms_pid), -1),
+            xpqual=ms_done.astype(int),
+            lev=np.full(len(ms_pid), 2),
+            mode=np.ones(len(ms_pid), int),
+            aim=np.full(len(ms_pid), "M00"),
+            tariff=np.full(len(ms_pid), -1),
+            numhus=np.full(len(ms_pid), "2"),
+        )
+    )
     allr = {k: np.concatenate([r[k] for r in recs]) for k in recs[0]}
     tables = {}
     for yr in range(HESA_YEARS[0], HESA_YEARS[1] + 1):
@@ -141,8 +170,9 @@ def make(P, C, S, res, keys, rng):
             "HE_XHECOS_1": np.array(["100" + s[1:] for s in subj], dtype=object),
             "HE_XPQUAL01": r["xpqual"].astype(np.int64),
             "HE_XQOBTN01": r["qual"].astype(object),
-            "HE_XCLASS01": pd.array(np.where(r["cls"] < 0, np.where(r["xpqual"] == 1, 8, None), r["cls"]),
-                                    dtype="Int64"),
+            "HE_XCLASS01": pd.array(
+                np.where(r["cls"] < 0, np.where(r["xpqual"] == 1, 8, None), r["cls"]), dtype="Int64"
+            ),
             "HE_GENDER": np.where(P.female[rp], "F", "M").astype(object),
             "HE_SEXID": np.where(P.female[rp], 2, 1).astype(np.int64),
             "HE_XAGEA01": age.astype(np.int64),
