@@ -96,6 +96,8 @@ def test_calibration_against_public_magnitudes(world):
     assert (
         0.65 <= main.june30_hep_decision_code.isin(["C", "U"]).mean() <= 0.85
     )  # offer rate 70-80%
+    offers = main.june30_hep_decision_code.isin(["C", "U"]).sum() / n_app
+    assert 3.0 <= offers <= 3.9, offers  # about 4.5 choices x 70-80% offer rate
     # graduates: median earnings and sustained employment by years after graduation
     grads = h[h.HE_XQOBTN01.isin(["H00", "M22"])].merge(
         pmr_to_ae(t), left_on="HE_PUPILMATCHINGREFANONYMOUS", right_on="PMR"
