@@ -51,7 +51,11 @@ def degree_holders(t):
 
 
 def full_year_earnings(t):
-    """Person (AE_ID) x tax year rows of earners employed every day of the tax year."""
+    """Person (AE_ID) x tax year rows of earners employed every day of the tax year.
+
+    A spell whose start is uncertain was defaulted to 6 April, so it looks full-year in the
+    year it began even when the job started later: those person-years are left out.
+    """
     ek = edukey_to_ae(t)
     e = t["leo_earnings"].merge(ek, left_on="Edukey", right_on="EDUKEY")
     emp = t["leo_employment"].merge(ek, left_on="EduKey", right_on="EDUKEY")
@@ -60,6 +64,11 @@ def full_year_earnings(t):
     )
     days["ndays"] = derive.days_in_tax_year(days.TaxYear)
     full = days[days.days_employed >= days.ndays][["AE_ID", "TaxYear"]]
+    defaulted = emp[emp.UncertainStartDate == 1]
+    defaulted = pd.DataFrame({"AE_ID": defaulted.AE_ID.to_numpy(),
+                              "TaxYear": derive.tax_year_of(defaulted.StartDate).to_numpy(), "defaulted": 1})
+    full = full.merge(defaulted.drop_duplicates(), how="left", on=["AE_ID", "TaxYear"])
+    full = full[full.defaulted.isna()].drop(columns="defaulted")
     e = e.merge(full, on=["AE_ID", "TaxYear"])
     e = e[e.Earnings > 0].copy()
     e["lny"] = np.log(e.Earnings)

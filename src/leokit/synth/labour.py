@@ -53,8 +53,8 @@ YEARS = np.arange(FIRST_TAX_YEAR, LAST_TAX_YEAR + 1)
 MOVE_RATE = 0.13
 ETA_RHO, ETA_SD = 0.7, 0.05
 ETA_GRAD_TILT = 4.0  # graduates' job choice weight exp(4 * eta): demand shocks pull graduates in
-SCHEME_SHARE = 0.05  # firms in the placement scheme each year
-PLACED_SHARE = 0.15  # degree holders changing or starting jobs who are placed by the scheme
+SCHEME_SHARE = 0.03  # firms in the placement scheme each year
+PLACED_SHARE = 0.35  # degree holders changing or starting jobs who are placed by the scheme
 UNLINKED_PAYE = 0.03  # earnings rows with no ENTKEY
 LEL_DROP = 0.3  # rows under 5,000 pounds missing before April 2013 (below the LEL)
 
