@@ -205,6 +205,18 @@ class Registry:
             )
         )
 
+    def resolve(self, view, year=None):
+        """(View, concrete name, year) for a View object, a concrete name or a family + year."""
+        if isinstance(view, str):
+            v = self.view(view)
+            if v.per_year and year is None:
+                year = self.year_of(view)
+            name = view
+        else:
+            v = view
+            name = v.name_for(year) if v.per_year and year is not None else v.name
+        return v, name, year
+
     def year_of(self, concrete_name):
         """The year in a concrete per-year view name (``hesa_2012`` -> 2012), else None."""
         tail = concrete_name.rsplit("_", 1)[-1]

@@ -1526,7 +1526,7 @@ UCAS_VIEWS = [
                 "varchar(40)",
                 "str",
                 "subject",
-                synth="one of 10 A-level subjects, drawn independently per row (repeats within an applicant can occur)",
+                synth="three different A-level subjects per applicant, drawn at random from 10",
             ),
             C(
                 "grade",

@@ -366,7 +366,7 @@ def tables(P, S, C, res, policy, areas, keys, rng):
         {
             "unique_id_cycle": np.repeat(uid, 3),
             "qualification_description": np.full(3 * n, "GCE Advanced Level", dtype=object),
-            "subject_title": subj[rng.integers(0, len(subj), 3 * n)],
+            "subject_title": subj[np.argsort(rng.random((n, len(subj))), axis=1)[:, :3].ravel()],
             "grade": grades.ravel(),
             "qualification_status": np.full(3 * n, "Pending", dtype=object),
             "qualification_year": np.repeat(cycle, 3),
