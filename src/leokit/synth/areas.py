@@ -59,11 +59,11 @@ def make(sizes, rng):
     A.lsoa_code = np.array([f"E01{i + 1:06d}" for i in range(L)], dtype=object)
     idaci = expit(-1.45 - 0.55 * A.msoa_z[A.lsoa_msoa] + rng.normal(0, 0.45, L))
     A.lsoa_idaci = np.round(idaci, 3)
-    O = 2 * L
+    n_oa = 2 * L
     A.oa_lsoa = np.repeat(np.arange(L), 2)
     A.oa_msoa = A.lsoa_msoa[A.oa_lsoa]
-    A.oa_code = np.array([f"E00{i + 1:06d}" for i in range(O)], dtype=object)
-    A.oa_weight = rng.gamma(6.0, 1.0, O)
+    A.oa_code = np.array([f"E00{i + 1:06d}" for i in range(n_oa)], dtype=object)
+    A.oa_weight = rng.gamma(6.0, 1.0, n_oa)
     A.oa_weight = A.oa_weight / A.oa_weight.sum()
 
     A.la_region = la_region

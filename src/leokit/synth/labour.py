@@ -38,7 +38,7 @@ from .config import (
     tax_year_code,
 )
 from .ids import digit_keys
-from .npd import _frame
+from .npd import _frame, _frame_taken
 
 SECTIONS = np.array(list("GQPCNMIFHJKOSRLADEB"))
 SECTION_SHARE = np.array([.15, .13, .09, .08, .09, .08, .08, .06, .05, .04, .04, .05, .02, .02, .02, .01, .01, .01, .005])
@@ -137,10 +137,15 @@ def choose_firms(F, t_idx, region, q, grad, rng):
     return out
 
 
+def _index_dtype(n):
+    """The smallest of int32/int64 that holds indices below n (and -1)."""
+    return np.int32 if n < 2**31 - 1 else np.int64
+
+
 def residence(P, areas, rng):
-    """MSOA/OA of residence by tax year (index into YEARS); high-ability adults drift towards amenity."""
+    """OA of residence by tax year (index into YEARS); high-ability adults drift towards amenity."""
     N = P.n
-    oa = np.empty((N, len(YEARS)), dtype=np.int64)
+    oa = np.empty((N, len(YEARS)), dtype=_index_dtype(len(areas.oa_code)))
     cur = P.oa.copy()
     pop = np.bincount(areas.oa_msoa, weights=areas.oa_weight, minlength=len(areas.msoa_rate))
     a_hi = P.a > 0.4
@@ -160,12 +165,88 @@ def residence(P, areas, rng):
     return oa
 
 
+def _uniform_below(rng, shape, p, rows_per_chunk=1 << 18):
+    """rng.random(shape) < p, drawn a block of rows at a time: the same draws (uniform
+    doubles take one 64-bit output each, in order) without the (N, T) float array."""
+    out = np.empty(shape, dtype=bool)
+    for a in range(0, shape[0], rows_per_chunk):
+        b = min(a + rows_per_chunk, shape[0])
+        np.less(rng.random((b - a,) + tuple(shape[1:])), p, out=out[a:b])
+    return out
+
+
+def _stable_order(major, minor=None, minor_size=1):
+    """Row order of a stable sort by (major, minor): integers, 0 <= minor < minor_size."""
+    key = major.astype(np.int64)
+    if minor is not None:
+        key = key * int(minor_size) + minor
+    return np.argsort(key, kind="stable")
+
+
+def _first_of_runs(key_a, key_b):
+    """In rows sorted by (a, b): True at the first row of each distinct (a, b) pair."""
+    first = np.ones(len(key_a), dtype=bool)
+    if len(key_a) > 1:
+        first[1:] = (key_a[1:] != key_a[:-1]) | (key_b[1:] != key_b[:-1])
+    return first
+
+
+def _keyed_rows(code, t_idx, keys):
+    """Rows (indices) of a keyed (Edukey, TaxYear) view: blank keys dropped, the first row
+    of each (key, year) kept, sorted by key text then year (what `df[df.Edukey != '']
+    .drop_duplicates([Edukey, TaxYear]).sort_values([Edukey, TaxYear], kind='mergesort')`
+    gives, computed on integer codes)."""
+    rows = np.flatnonzero(code != keys.edukey_blank)
+    rank = keys.edukey_rank()[code[rows]]
+    t_r = t_idx[rows]
+    order = _stable_order(rank, t_r, len(YEARS))
+    rows, rank, t_r = rows[order], rank[order], t_r[order]
+    return rows[_first_of_runs(rank, t_r)]
+
+
+def _with_null(values, null_at, index):
+    """Object column values[index], None where null_at (np.where(null_at, None, ...))."""
+    lut = np.empty(len(values) + 1, dtype=object)
+    lut[:-1] = values
+    lut[-1] = None
+    return lut[np.where(null_at, len(values), index)]
+
+
+_TAX_YEAR_CODE = tax_year_code(YEARS).astype(np.int64)  # by index into YEARS
+
+
+def _whole_or_null(values, null_at):
+    """Int64 column of whole-number floats, NULL where null_at: what
+    pd.array(np.where(null_at, nan, values), dtype="Float64").astype("Int64") gives, made
+    directly (a masked slot holds what pandas' cast of NaN to int64 leaves there)."""
+    null_at = np.asarray(null_at, dtype=bool)
+    vals = np.where(null_at, 0.0, values)
+    data = vals.astype(np.int64)
+    if (data != vals).any():
+        raise ValueError("cannot make an Int64 column of numbers that are not whole")
+    data[null_at] = _NAN_AS_INT64
+    return pd.arrays.IntegerArray(data, null_at.copy())
+
+
+def _nan_as_int64():
+    return int(pd.array(np.array([np.nan]), dtype="Float64").astype("Int64")._data[0])
+
+
+_NAN_AS_INT64 = _nan_as_int64()
+
+
+def _int_or_null(values, null_at):
+    """Int64 column: values, NULL where null_at (as pd.array(np.where(null_at, None, values)))."""
+    data = np.where(null_at, 1, values).astype(np.int64)  # pandas stores 1 under the mask
+    return pd.arrays.IntegerArray(data, np.asarray(null_at, dtype=bool).copy())
+
+
 def make(P, H, areas, keys, sizes, rng):
     N = P.n
     T = len(YEARS)
     F = make_firms(sizes, areas, rng)
     oa = residence(P, areas, rng)
-    msoa = areas.oa_msoa[oa]
+    msoa = areas.oa_msoa.astype(_index_dtype(len(areas.msoa_rate)))[oa]
     year_start = tax_year_start(YEARS)
     ndays = days_in(YEARS)
     dec1 = year_start + np.timedelta64(239, "D")  # about 1 December
@@ -174,6 +255,7 @@ def make(P, H, areas, keys, sizes, rng):
     in_he = (H.start[:, None] <= dec1[None, :]) & (H.end[:, None] >= dec1[None, :])
     in_pg = (H.pg_start[:, None] <= dec1[None, :]) & (H.pg_end[:, None] >= dec1[None, :])
     in_edu = in_school | in_he | in_pg
+    del in_school, in_he, in_pg
     active = YEARS[None, :] >= P.cohort[:, None]  # records from the KS4 year on
     labour = active & ~in_edu
     # degree held at the start of the tax year; HE finished (entered and left) before it
@@ -181,18 +263,21 @@ def make(P, H, areas, keys, sizes, rng):
     he_done = H.entered[:, None] & (H.end[:, None] < year_start[None, :])
 
     # ---- employment by person-year: days [d0, d1) within the tax year
+    # (days fit int16 and firm indices int32: the person x year arrays are the big ones)
+    fdt = _index_dtype(F.n)
     emp = np.zeros((N, T), bool)
-    d0 = np.zeros((N, T), dtype=np.int64)
-    d1 = np.zeros((N, T), dtype=np.int64)
-    firm = np.full((N, T), -1, dtype=np.int64)
-    firm2 = np.full((N, T), -1, dtype=np.int64)
-    move_day = np.zeros((N, T), dtype=np.int64)
+    d0 = np.zeros((N, T), dtype=np.int16)
+    d1 = np.zeros((N, T), dtype=np.int16)
+    firm = np.full((N, T), -1, dtype=fdt)
+    firm2 = np.full((N, T), -1, dtype=fdt)
+    move_day = np.zeros((N, T), dtype=np.int16)
     placed = np.zeros((N, T), bool)
     sort_q = norm.cdf((0.8 * P.a + 0.6 * P.u) / 1.0)
     p_emp = expit(2.0 + 0.9 * P.e)
     prev_end = np.zeros(N, bool)  # employed on the last day of the previous year
-    prev_firm = np.full(N, -1, dtype=np.int64)
+    prev_firm = np.full(N, -1, dtype=fdt)
     was_labour = np.zeros(N, bool)
+    region_of_msoa = areas.msoa_region
     for i, t in enumerate(YEARS):
         nd = ndays[i]
         lab = labour[:, i]
@@ -210,18 +295,22 @@ def make(P, H, areas, keys, sizes, rng):
         enter = lab & ~stay & (rng.random(N) < p_emp * (1.0 + recession / 2))
         first_lab = lab & ~was_labour
         enter_day = np.where(first_lab, rng.integers(60, 200, N), rng.integers(0, nd - 20, N))
-        emp[:, i] = sj | cont_full | cont_part | enter
+        emp_i = sj | cont_full | cont_part | enter
+        emp[:, i] = emp_i
         d0[:, i] = np.where(sj, s0, np.where(enter, enter_day, 0))
-        d1[:, i] = np.where(sj, s1, np.where(cont_part, leave_day, nd))
-        ended_at_year_end = emp[:, i] & (d1[:, i] == nd)
+        d1_i = np.where(sj, s1, np.where(cont_part, leave_day, nd))
+        d1[:, i] = d1_i
+        ended_at_year_end = emp_i & (d1_i == nd)
+        del s0, s1, leave_day, enter_day, d1_i
         # ---- firms
-        keep = stay & (prev_firm >= 0) & (F.death[np.maximum(prev_firm, 0)] > t) & (rng.random(N) >= MOVE_RATE)
+        prev_alive = (prev_firm >= 0) & (F.death[np.maximum(prev_firm, 0)] > t)
+        keep = stay & prev_alive & (rng.random(N) >= MOVE_RATE)
         mover = stay & ~keep
         new = enter & lab
         choose = np.flatnonzero(mover | new)
-        region = areas.msoa_region[msoa[:, i]]
+        region = region_of_msoa[msoa[choose, i]]
         qq = np.clip(sort_q + rng.normal(0, 0.25, N), 0.001, 0.999)
-        chosen = choose_firms(F, i, region[choose], qq[choose], g[choose, i], rng)
+        chosen = choose_firms(F, i, region, qq[choose], g[choose, i], rng)
         f_i = np.where(keep, prev_firm, -1)
         f_i[choose] = chosen
         # graduate placement scheme: some degree holders looking for a job this year are
@@ -235,128 +324,129 @@ def make(P, H, areas, keys, sizes, rng):
             placed[pl, i] = True
         # movers switch part-way through the year: the longer stint is the main job
         mday = rng.integers(20, nd - 20, N)
-        mid = mover & (prev_firm >= 0) & (F.death[np.maximum(prev_firm, 0)] > t)
+        mid = mover & prev_alive
         firm2[:, i] = np.where(mid, prev_firm, -1)
         move_day[:, i] = np.where(mid, mday, 0)
         # student jobs: retail and hospitality, size-weighted
         sjobs = np.flatnonzero(sj)
         shop = np.flatnonzero(F.retail & (F.birth <= t) & (F.death > t))
         f_i[sjobs] = shop[rng.choice(len(shop), size=len(sjobs), p=F.weight[shop] / F.weight[shop].sum())]
-        firm[:, i] = np.where(emp[:, i], f_i, -1)
+        firm_i = np.where(emp_i, f_i, -1)
+        firm[:, i] = firm_i
         prev_end = ended_at_year_end & lab
-        prev_firm = np.where(prev_end, firm[:, i], -1)
+        prev_firm = np.where(prev_end, firm_i, -1)
         was_labour = was_labour | lab
+    del sort_q, p_emp, prev_end, prev_firm, was_labour, in_edu
     # a mover's main job: the stint with more days; the other is the second employment
     main_is_old = (firm2 >= 0) & (move_day - d0 > d1 - move_day)
-    old = firm2.copy()
-    firm2 = np.where(main_is_old, firm, firm2)
-    firm = np.where(main_is_old, old, firm)
+    old = firm2[main_is_old]
+    firm2[main_is_old] = firm[main_is_old]
+    firm[main_is_old] = old
+    del main_is_old, old
 
     # ---- what the extract shows: linked main_enterprise and education-linked keys
     pp, tt = np.nonzero(emp)
     ty_start = YEARS[tt]
-    edukey = keys.edukey(pp, ty_start)
+    ekey = keys.edukey_codes(pp, ty_start)
     ent_null = rng.random(len(pp)) < UNLINKED_PAYE
-    main = np.where(ent_null, -1, firm[pp, tt])
-    visible = keys.linked_edukey_person()[pp] & (edukey != "")
+    fmain = firm[pp, tt]
+    main = np.where(ent_null, -1, fmain)
+    del ent_null
+    linked = keys.linked_edukey_person()
+    visible = linked[pp] & (ekey != keys.edukey_blank)
     gv = g[pp, tt]
-    S = loo_share(main, tt, gv, visible & (main >= 0), F.n, T)
+    S, _, _ = loo_share(main, tt, gv, visible & (main >= 0), F.n, T)
     # neighbours: residents with a geography row, linked
-    geo_gap = rng.random((N, T)) < 0.03
-    abroad = rng.random((N, T)) < 0.005
+    geo_gap = _uniform_below(rng, (N, T), 0.03)
+    abroad = _uniform_below(rng, (N, T), 0.005)
     geo_row = active & ~geo_gap
+    del geo_gap
     gp, gt = np.nonzero(geo_row)
-    geo_key = keys.edukey(gp, YEARS[gt])
-    gvis = keys.linked_edukey_person()[gp] & (geo_key != "") & ~abroad[gp, gt]
-    geo_msoa = np.where(abroad[gp, gt], -1, msoa[gp, gt])
-    Nsh_rows = loo_share(geo_msoa, gt, g[gp, gt], gvis, len(areas.msoa_rate), T)
+    del geo_row
+    geo_key = keys.edukey_codes(gp, YEARS[gt])
+    g_abroad = abroad[gp, gt]
+    del abroad
+    gvis = linked[gp] & (geo_key != keys.edukey_blank) & ~g_abroad
+    geo_msoa = np.where(g_abroad, -1, msoa[gp, gt])
+    Nsh_rows, tot, cnt = loo_share(geo_msoa, gt, g[gp, gt], gvis, len(areas.msoa_rate), T)
+    del gvis, geo_msoa
     # each person-year's neighbour share (people without a row: share of all visible residents)
     Nsh = np.full((N, T), np.nan)
     Nsh[gp, gt] = Nsh_rows
+    del Nsh_rows
     need = np.isnan(Nsh) & labour
     if need.any():
-        tot = np.zeros((len(areas.msoa_rate), T))
-        cnt = np.zeros((len(areas.msoa_rate), T))
-        ok = gvis & (geo_msoa >= 0)
-        np.add.at(tot, (geo_msoa[ok], gt[ok]), g[gp, gt][ok])
-        np.add.at(cnt, (geo_msoa[ok], gt[ok]), 1)
         npn, ntn = np.nonzero(need)
-        mm = msoa[npn, ntn]
-        Nsh[npn, ntn] = np.where(cnt[mm, ntn] > 0, tot[mm, ntn] / np.maximum(cnt[mm, ntn], 1), 0.0)
+        cell = msoa[npn, ntn].astype(np.int64) * T + ntn
+        c = cnt[cell]
+        Nsh[npn, ntn] = np.where(c > 0, tot[cell] / np.maximum(c, 1), 0.0)
+        del npn, ntn, cell, c
+    del need, tot, cnt
+    # the geography view draws nothing: build it now and let its row arrays go
+    geography = geography_view(gp, gt, g_abroad, oa, areas, keys, geo_key)
+    del gp, gt, g_abroad, geo_key, oa
 
     # ---- pay
     lab_rows = labour[pp, tt]
     age = ty_start - P.birth_year[pp]
     x = np.clip(age - 18, 0, None)
     mu = 9.12 + 0.025 * (ty_start - 2010) + 0.062 * x - 0.0014 * x ** 2
+    del x
     person = (EARN_ABILITY * P.a + EARN_AMBITION * P.m + EARN_FAMILY * P.f + SD_PERSON * P.u)[pp]
     he = he_done[pp, tt]
     Sx = np.nan_to_num(S)
-    Nx = np.nan_to_num(Nsh[pp, tt])
-    fmain = firm[pp, tt]
-    lnw = (mu + BETA_HE * he + BETA_SEL * H.sel[pp] * he + person
-           + F.psi[fmain] + F.eta[fmain, tt] + areas.msoa_pay[msoa[pp, tt]]
-           + THETA_COWORKER * Sx + KAPPA_DEGREE_X_SHARE * gv * (Sx - 0.5) + LAMBDA_NEIGHBOUR * Nx
-           + rng.normal(0, SD_TRANSITORY, len(pp)))
+    Nrow = Nsh[pp, tt]
+    del Nsh
+    Nx = np.nan_to_num(Nrow)
+    eta_rows = F.eta[fmain, tt]
+    # the sum below is evaluated left to right, term by term, as one expression would be
+    lnw = mu + BETA_HE * he
+    del mu
+    lnw += BETA_SEL * H.sel[pp] * he
+    lnw += person
+    del person
+    lnw += F.psi[fmain]
+    lnw += eta_rows
+    lnw += areas.msoa_pay[msoa[pp, tt]]
+    lnw += THETA_COWORKER * Sx
+    lnw += KAPPA_DEGREE_X_SHARE * gv * (Sx - 0.5)
+    del Sx
+    lnw += LAMBDA_NEIGHBOUR * Nx
+    del Nx
+    lnw += rng.normal(0, SD_TRANSITORY, len(pp))
     lnw_student = 8.9 + 0.1 * (age - 16) + rng.normal(0, 0.35, len(pp))
+    del age
     lnw = np.where(lab_rows, lnw, lnw_student)
-    days = (d1[pp, tt] - d0[pp, tt]).astype(float)
+    del lnw_student
+    r_d0 = d0[pp, tt]
+    r_d1 = d1[pp, tt]
+    days = (r_d1 - r_d0).astype(float)
     frac = days / ndays[tt]
     earn = np.exp(lnw) * frac
-    two = firm2[pp, tt] >= 0
-    md = move_day[pp, tt]
-    share_main = np.where(two, np.maximum(d1[pp, tt] - md, md - d0[pp, tt]) / np.maximum(days, 1), 1.0)
     earn_i = np.round(earn).astype(np.int64)
+    del earn
     zero = rng.random(len(pp)) < 0.01
     earn_i[zero] = 0
+    del zero
     lel = (ty_start < 2013) & (earn_i < 5000) & (rng.random(len(pp)) < LEL_DROP)
 
-    truth_rows = dict(pid=pp, t=ty_start, lab=lab_rows, S=S, N=Nsh[pp, tt], g=gv, lnw=lnw, he=he,
-                      frac=frac, visible=visible, main=main, placed=placed[pp, tt], eta=F.eta[fmain, tt],
-                      firm=fmain)
+    truth_rows = dict(pid=pp, t=ty_start, lab=lab_rows, S=S, N=Nrow, g=gv, lnw=lnw, he=he,
+                      frac=frac, visible=visible, main=main.astype(np.int64), placed=placed[pp, tt],
+                      eta=eta_rows, firm=fmain.astype(np.int64))
+    del placed, he_done, lab_rows, Nrow, he, visible, eta_rows, lnw, S
 
-    # ---- leo_earnings
-    keep_row = ~lel
-    f1 = np.where(main >= 0, main, -1)
-    f2 = firm2[pp, tt]
-    sy2020 = ty_start >= 2017
-    sic_main = np.where(sy2020, F.sic_2020[np.maximum(f1, 0)], F.sic[np.maximum(f1, 0)])
-    sec_main = F.section[np.maximum(f1, 0)]
-    sec2 = F.section[np.maximum(f2, 0)]
-    sic2 = np.where(sy2020, F.sic_2020[np.maximum(f2, 0)], F.sic[np.maximum(f2, 0)])
-    has1 = f1 >= 0
-    n_emp = has1.astype(int) + (two & (f2 >= 0)).astype(int)
-    ent_earn = np.where(has1, np.round(earn_i * share_main), np.nan)  # whole pounds
-    n_sec = np.where(has1, 1 + (two & (sec2 != sec_main)), 0)
-    n_sic = np.where(has1, 1 + (two & (sic2 != sic_main)), 0)
-    nul = lambda v: np.where(has1, v, None).astype(object)  # noqa: E731
-    earnings = _frame("leo_earnings", None, {
-        "Edukey": edukey,
-        "TaxYear": tax_year_code(ty_start).astype(np.int64),
-        "Earnings": earn_i,
-        "main_enterprise": nul(F.entkey[np.maximum(f1, 0)]),
-        "enterprise_earnings": pd.array(np.where(has1, ent_earn, np.nan), dtype="Float64").astype("Int64"),
-        "tied_main_record_enterprise_sic_fg": pd.array(np.where(has1, 0, None), dtype="Int64"),
-        "Num_Employments": n_emp.astype(np.int64),
-        "Main_Section": nul(sec_main),
-        "Section_Earnings": pd.array(np.where(has1, np.where(n_sec == 1, earn_i, ent_earn), np.nan), dtype="Float64").astype("Int64"),
-        "Tied_Main_Section_Flag": pd.array(np.where(has1, 0, None), dtype="Int64"),
-        "Num_Sections": n_sec.astype(np.int64),
-        "Main_SIC2007": nul(sic_main),
-        "SIC_Earnings": pd.array(np.where(has1, np.where(n_sic == 1, earn_i, ent_earn), np.nan), dtype="Float64").astype("Int64"),
-        "Tied_Main_SIC_Flag": pd.array(np.where(has1, 0, None), dtype="Int64"),
-        "Num_SIC": n_sic.astype(np.int64),
-        "main_enterprise_linked_sic2007": nul(sic_main),
-        "main_enterprise_linked_section": nul(sec_main),
-    })
-    earnings = earnings[keep_row & (edukey != "")]
-    # a person with two EDUKEYs has one row per key and year; earnings are unique on (key, year)
-    earnings = earnings.sort_values(["Edukey", "TaxYear"], kind="mergesort").reset_index(drop=True)
+    # ---- leo_earnings: rows with a key and above the LEL, sorted by (Edukey, TaxYear)
+    rows = _keyed_rows(np.where(lel, keys.edukey_blank, ekey), tt, keys)
+    del lel
+    earnings = earnings_view(F, keys, rows, pp, tt, ekey, earn_i, main, firm2, move_day,
+                             r_d0, r_d1, days)
+    del rows, earn_i, main, firm2, move_day, days, ekey, fmain
 
-    employment = spells_from_years(emp, d0, d1, year_start, ndays, keys, rng)
+    employment = spells_from_years(pp, tt, r_d0, r_d1, year_start, ndays, keys, rng)
+    del pp, tt, ty_start, r_d0, r_d1, frac
     benefit = benefits(P, emp, labour, d0, d1, year_start, ndays, keys, rng)
+    del emp, d0, d1, firm
     sa = self_assessment(P, active, keys, rng)
-    geography = geography_view(gp, gt, abroad, oa, areas, keys, geo_key)
     idbr = idbr_view(F)
     scheme = scheme_view(F)
     tables = {
@@ -371,53 +461,123 @@ def make(P, H, areas, keys, sizes, rng):
     return F, tables, truth_rows
 
 
+def earnings_view(F, keys, rows, pp, tt, ekey, earn_i, main, firm2, move_day, d0, d1, days):
+    """leo_earnings from the person-year rows `rows` (already filtered and in final order)."""
+    tt = tt[rows]
+    ty_start = YEARS[tt]
+    earn_r = earn_i[rows]
+    f1 = main[rows]
+    f2 = firm2[pp[rows], tt]
+    md = move_day[pp[rows], tt]
+    r0, r1 = d0[rows], d1[rows]
+    two = f2 >= 0
+    share_main = np.where(two, np.maximum(r1 - md, md - r0) / np.maximum(days[rows], 1), 1.0)
+    del md, r0, r1
+    has1 = f1 >= 0
+    no1 = ~has1
+    sy2020 = ty_start >= 2017
+    n_firms = F.n
+    c1 = np.maximum(f1, 0)
+    c2 = np.maximum(f2, 0)
+    # SIC codes: 2019 list below index n_firms, 2020 list from n_firms; compared as codes
+    sic_text = np.concatenate([F.sic, F.sic_2020])
+    sic_code, _ = pd.factorize(sic_text)
+    sic_main_i = c1 + n_firms * sy2020
+    sic2_i = c2 + n_firms * sy2020
+    sec_code = np.unique(F.section, return_inverse=True)[1].reshape(-1)
+    sec_differs = sec_code[c2] != sec_code[c1]
+    sic_differs = sic_code[sic2_i] != sic_code[sic_main_i]
+    n_emp = has1.astype(int) + (two & (f2 >= 0)).astype(int)
+    ent_earn = np.round(earn_r * share_main)  # whole pounds (NULL without a main employer)
+    n_sec = np.where(has1, 1 + (two & sec_differs), 0)
+    n_sic = np.where(has1, 1 + (two & sic_differs), 0)
+    del share_main, sec_differs, sic_differs, c2, sic2_i, f2, two
+    section_text = F.section.astype(object)
+
+    def ints(v):  # pd.array(np.where(has1, v, nan), dtype="Float64").astype("Int64")
+        return _whole_or_null(v, no1)
+
+    data = {
+        "Edukey": keys.edukey_table[ekey[rows]],
+        "TaxYear": _TAX_YEAR_CODE[tt],
+        "Earnings": earn_r,
+        "main_enterprise": _with_null(F.entkey, no1, c1),
+        "enterprise_earnings": ints(ent_earn),
+        "tied_main_record_enterprise_sic_fg": _int_or_null(0, no1),
+        "Num_Employments": n_emp.astype(np.int64),
+        "Main_Section": _with_null(section_text, no1, c1),
+        "Section_Earnings": ints(np.where(n_sec == 1, earn_r, ent_earn)),
+        "Tied_Main_Section_Flag": _int_or_null(0, no1),
+        "Num_Sections": n_sec.astype(np.int64),
+        "Main_SIC2007": _with_null(sic_text, no1, sic_main_i),
+        "SIC_Earnings": ints(np.where(n_sic == 1, earn_r, ent_earn)),
+        "Tied_Main_SIC_Flag": _int_or_null(0, no1),
+        "Num_SIC": n_sic.astype(np.int64),
+        "main_enterprise_linked_sic2007": _with_null(sic_text, no1, sic_main_i),
+        "main_enterprise_linked_section": _with_null(section_text, no1, c1),
+    }
+    return _frame_taken("leo_earnings", None, data)
+
+
 def loo_share(group, t, g, visible, n_groups, T):
-    """Leave-one-out share of g among visible members of (group, t); NaN when nobody else."""
+    """Leave-one-out share of g among visible members of (group, t); NaN when nobody else.
+
+    Also returns the sums and counts of g per cell (group * T + t) over visible members.
+    """
     ok = visible & (group >= 0)
-    tot = np.zeros((n_groups, T))
-    cnt = np.zeros((n_groups, T))
-    np.add.at(tot, (group[ok], t[ok]), g[ok])
-    np.add.at(cnt, (group[ok], t[ok]), 1)
-    gi = np.maximum(group, 0)
+    gi = np.maximum(group, 0).astype(np.int64)
+    cell = gi * T + t
+    # sums of 0/1 and counts are exact in float64 whatever the order of addition
+    tot = np.bincount(cell[ok], weights=g[ok], minlength=n_groups * T)
+    cnt = np.bincount(cell[ok], minlength=n_groups * T).astype(float)
     own = ok.astype(float)
-    num = tot[gi, t] - own * g
-    den = cnt[gi, t] - own
+    num = tot[cell] - own * g
+    den = cnt[cell] - own
     out = np.where((group >= 0) & (den > 0), num / np.where(den > 0, den, 1), np.nan)
-    return out
+    return out, tot, cnt
 
 
-def spells_from_years(emp, d0, d1, year_start, ndays, keys, rng):
-    """Merge year pieces into spells (abutting pieces join); defaults and open ends as in LEO."""
-    pp, tt = np.nonzero(emp)
-    start = year_start[tt] + d0[pp, tt].astype("timedelta64[D]")
-    end = year_start[tt] + (d1[pp, tt] - 1).astype("timedelta64[D]")
-    T = emp.shape[1]
+def spells_from_years(pp, tt, d0, d1, year_start, ndays, keys, rng):
+    """Merge year pieces into spells (abutting pieces join); defaults and open ends as in LEO.
+
+    pp, tt: the employed person-years (np.nonzero of the employment matrix, person-major);
+    d0, d1: their first and one-past-last day within the tax year.
+    """
+    T = len(year_start)
     # a piece continues the previous one when it starts on day 0 and the previous ended at year end
     cont = np.zeros(len(pp), bool)
-    prev_same = np.r_[False, (pp[1:] == pp[:-1]) & (tt[1:] == tt[:-1] + 1)]
-    prev_full = np.r_[False, d1[pp[:-1], tt[:-1]] == ndays[tt[:-1]]]
-    cont = prev_same & prev_full & (d0[pp, tt] == 0)
-    spell_id = np.cumsum(~cont) - 1
-    s_start = start[~cont]
-    s_end = pd.Series(end).groupby(spell_id).max().to_numpy()
-    s_pid = pp[~cont]
+    if len(pp) > 1:
+        cont[1:] = ((pp[1:] == pp[:-1]) & (tt[1:] == tt[:-1] + 1)
+                    & (d1[:-1] == ndays[tt[:-1]]) & (d0[1:] == 0))  # fmt: skip
+    first = np.flatnonzero(~cont)
+    end = year_start[tt] + (d1 - 1).astype("timedelta64[D]")
+    if len(first):
+        s_end = np.maximum.reduceat(end.view(np.int64), first).view("datetime64[D]")
+    else:
+        s_end = end[:0]
+    del end, cont
+    first_t = tt[first]
+    s_start = year_start[first_t] + d0[first].astype("timedelta64[D]")
+    s_pid = pp[first]
     last_day = year_start[T - 1] + np.timedelta64(int(ndays[T - 1]) - 1, "D")
     open_ = s_end >= last_day
     uncertain_start = rng.random(len(s_pid)) < 0.05
-    first_t = tt[~cont]
     s_start = np.where(uncertain_start, year_start[first_t], s_start)
     uncertain_end = ~open_ & (rng.random(len(s_pid)) < 0.02)
     end_out = s_end.astype("datetime64[s]")
     end_out[open_] = np.datetime64("9999-12-31", "s")
     key_year = 1970 + (s_start.astype("datetime64[Y]").astype(int))
-    df = _frame("leo_employment", None, {
-        "EduKey": keys.edukey(s_pid, key_year),
-        "StartDate": s_start.astype("datetime64[s]"),
-        "EndDate": end_out,
-        "UncertainStartDate": uncertain_start.astype(np.int64),
-        "UncertainEndDate": uncertain_end.astype(np.int64),
+    code = keys.edukey_codes(s_pid, key_year)
+    day = s_start.astype(np.int64)
+    day0 = day.min() if len(day) else 0
+    order = _stable_order(keys.edukey_rank()[code], day - day0, (day.max() - day0 + 1) if len(day) else 1)
+    return _frame_taken("leo_employment", None, {
+        "EduKey": keys.edukey_table[code[order]],
+        "StartDate": s_start[order].astype("datetime64[s]"),
+        "EndDate": end_out[order],
+        "UncertainStartDate": uncertain_start[order].astype(np.int64),
+        "UncertainEndDate": uncertain_end[order].astype(np.int64),
     })
-    return df.sort_values(["EduKey", "StartDate"], kind="mergesort").reset_index(drop=True)
 
 
 def benefits(P, emp, labour, d0, d1, year_start, ndays, keys, rng):
@@ -426,12 +586,15 @@ def benefits(P, emp, labour, d0, d1, year_start, ndays, keys, rng):
     YE = year_start
     for i, t in enumerate(YEARS):
         lab = labour[:, i]
-        idle_all = lab & ~emp[:, i]
-        idle_part = lab & emp[:, i] & ((d0[:, i] > 60) | (d1[:, i] < ndays[i] - 60))
+        e_i = emp[:, i]
+        d0_i = d0[:, i].astype(np.int64)
+        d1_i = d1[:, i].astype(np.int64)
+        idle_all = lab & ~e_i
+        idle_part = lab & e_i & ((d0_i > 60) | (d1_i < ndays[i] - 60))
         claim = (idle_all & (rng.random(N) < 0.5)) | (idle_part & (rng.random(N) < 0.3))
         who = np.flatnonzero(claim)
-        a = np.where(idle_all[who], 0, np.where(d0[who, i] > 60, 0, d1[who, i] + 7))
-        b = np.where(idle_all[who], ndays[i] - 1, np.where(d0[who, i] > 60, d0[who, i] - 7, ndays[i] - 1))
+        a = np.where(idle_all[who], 0, np.where(d0_i[who] > 60, 0, d1_i[who] + 7))
+        b = np.where(idle_all[who], ndays[i] - 1, np.where(d0_i[who] > 60, d0_i[who] - 7, ndays[i] - 1))
         s = a + (rng.random(len(who)) * np.maximum(b - a, 1) * 0.3).astype(int)
         e = np.maximum(s + 14, b)
         if t >= 2017:
@@ -451,19 +614,27 @@ def benefits(P, emp, labour, d0, d1, year_start, ndays, keys, rng):
     who = np.concatenate([r[0] for r in rows])
     s = np.concatenate([r[1] for r in rows])
     e = np.concatenate([r[2] for r in rows])
-    typ = np.concatenate([r[3] for r in rows]).astype(object)
+    typ_text = np.concatenate([r[3] for r in rows])
     ky = np.concatenate([r[4] for r in rows])
     # a claim still running at the end of the data is open
     e = e.astype("datetime64[s]")
     e[e >= np.datetime64("2021-04-05")] = np.datetime64("9999-12-31", "s")
-    df = _frame("leo_benefit", None, {
-        "EduKey": keys.edukey(who, ky),
-        "StartDate": s.astype("datetime64[s]"),
-        "EndDate": e,
+    code = keys.edukey_codes(who, ky)
+    # sorted by (EduKey, StartDate, Benefit_type) as text, stably
+    types, typ_rank = np.unique(typ_text, return_inverse=True)
+    typ_rank = typ_rank.reshape(-1)
+    day = s.astype("datetime64[D]").astype(np.int64)
+    day0 = day.min() if len(day) else 0
+    minor = (day - day0) * len(types) + typ_rank
+    order = _stable_order(keys.edukey_rank()[code], minor, (minor.max() + 1) if len(minor) else 1)
+    typ = typ_text[order].astype(object)
+    return _frame_taken("leo_benefit", None, {
+        "EduKey": keys.edukey_table[code[order]],
+        "StartDate": s[order].astype("datetime64[s]"),
+        "EndDate": e[order],
         "Benefit_type": typ,
-        "Out_of_work_benefit": np.isin(typ, list(K.OUT_OF_WORK_TYPES)).astype(np.int64),
+        "Out_of_work_benefit": np.isin(typ_text[order], list(K.OUT_OF_WORK_TYPES)).astype(np.int64),
     })
-    return df.sort_values(["EduKey", "StartDate", "Benefit_type"], kind="mergesort").reset_index(drop=True)
 
 
 def self_assessment(P, active, keys, rng):
@@ -473,40 +644,42 @@ def self_assessment(P, active, keys, rng):
     t = YEARS[yrs][tt]
     total = np.round(rng.lognormal(9.0, 0.9, len(pp))).astype(np.int64)
     ptr = rng.random(len(pp)) < 0.15
-    df = _frame("leo_self_assessment", None, {
-        "Edukey": keys.edukey(pp, t),
+    code = keys.edukey_codes(pp, t)
+    rows = _keyed_rows(code, yrs[tt], keys)
+    t, total, ptr = t[rows], total[rows], ptr[rows]
+    return _frame_taken("leo_self_assessment", None, {
+        "Edukey": keys.edukey_table[code[rows]],
         "TaxYear": tax_year_code(t).astype(np.int64),
-        "Self_Employed": np.ones(len(pp), dtype=np.int64),
-        "EARNINGS_PTR": pd.array(np.where(ptr, total, None), dtype="Int64"),
-        "EARNINGS_SOLE": pd.array(np.where(ptr, None, total), dtype="Int64"),
+        "Self_Employed": np.ones(len(rows), dtype=np.int64),
+        "EARNINGS_PTR": _int_or_null(total, ~ptr),
+        "EARNINGS_SOLE": _int_or_null(total, ptr),
         "EARNINGS_SELF_EMPLOYMENT": pd.array(total, dtype="Int64"),
     })
-    df = df[df["Edukey"] != ""].drop_duplicates(["Edukey", "TaxYear"])
-    return df.sort_values(["Edukey", "TaxYear"], kind="mergesort").reset_index(drop=True)
 
 
 def geography_view(gp, gt, abroad, oa, areas, keys, geo_key):
-    ab = abroad[gp, gt]
+    """leo_geography from the person-year rows (gp, gt); abroad and geo_key per row."""
+    rows = _keyed_rows(geo_key, gt, keys)
+    gp, gt, ab = gp[rows], gt[rows], abroad[rows]
     o = oa[gp, gt]
     ms = areas.oa_msoa[o]
     la = areas.msoa_la[ms]
     reg = areas.msoa_region[ms]
     pcon = areas.msoa_pcon[ms]
-    none = lambda v: np.where(ab, None, v).astype(object)  # noqa: E731
-    df = _frame("leo_geography", None, {
-        "Edukey": geo_key,
-        "TaxYear": tax_year_code(YEARS[gt]).astype(np.int64),
-        "COA_2011": none(areas.oa_code[o]),
-        "LAUA_anon": none(areas.la_anon[la]),
-        "PCON": none(areas.pcon_code[pcon]),
-        "PCONNM": none(areas.pcon_name[pcon]),
-        "GOR": none(areas.region_codes[reg]),
-        "GORNM": none(np.array(list(K.REGIONS.values()), dtype=object)[reg]),
-        "CTRY": np.where(ab, "Abroad", "E92000001").astype(object),
-        "CTRYNM": np.where(ab, "Abroad", "England").astype(object),
+    del ms
+    where = ab.astype(np.intp)
+    return _frame_taken("leo_geography", None, {
+        "Edukey": keys.edukey_table[geo_key[rows]],
+        "TaxYear": _TAX_YEAR_CODE[gt],
+        "COA_2011": _with_null(areas.oa_code, ab, o),
+        "LAUA_anon": _with_null(areas.la_anon, ab, la),
+        "PCON": _with_null(areas.pcon_code, ab, pcon),
+        "PCONNM": _with_null(areas.pcon_name, ab, pcon),
+        "GOR": _with_null(areas.region_codes, ab, reg),
+        "GORNM": _with_null(np.array(list(K.REGIONS.values()), dtype=object), ab, reg),
+        "CTRY": np.array(["E92000001", "Abroad"], dtype=object)[where],
+        "CTRYNM": np.array(["England", "Abroad"], dtype=object)[where],
     })
-    df = df[df["Edukey"] != ""].drop_duplicates(["Edukey", "TaxYear"])
-    return df.sort_values(["Edukey", "TaxYear"], kind="mergesort").reset_index(drop=True)
 
 
 MONTHS = np.array(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])

@@ -12,7 +12,7 @@ Rates (stated in the data card and checked by tests):
 import numpy as np
 import pandas as pd
 
-from .ids import alnum_keys, big_ints
+from .ids import alnum_keys, alnum_keys_by_text, big_ints, sort_order
 
 SECOND_PMR = 0.02
 SECOND_EDUKEY = 0.015
@@ -30,27 +30,52 @@ class Keys:
         pmr = alnum_keys(rng, 2 * n, 18)
         self.pmr1, self.pmr2_all = pmr[:n], pmr[n:]
         self.has_pmr2 = rng.random(n) < SECOND_PMR
-        edk = alnum_keys(rng, 2 * n, 14)
-        self.edukey1, self.edukey2_all = edk[:n], edk[n:]
+        # the EDUKEYs: made in text order (see edukey_table below)
+        edk_order, edk_text = alnum_keys_by_text(rng, 2 * n, 14)
         self.has_edukey2 = rng.random(n) < SECOND_EDUKEY
         self.edukey2_from = rng.integers(2010, 2019, n)  # tax year start when key 2 takes over
         self.orphan_pmr = rng.random(n) < ORPHAN_PMR
         self.unmatched = rng.random(n) < UNMATCHED_CIS
         self._rng = rng
+        self._pmr_all = pmr  # PMR i (< n: first key of person i; >= n: second key of i - n)
+        # EDUKEY code i: 0..n-1 first keys, n..2n-1 second keys, 2n the blank key ''.
+        # The outcome views are sorted by EDUKEY, so the key strings are made in text order:
+        # reading a sorted view then walks memory in order, which makes every later pass over
+        # those columns (checksums, writers, pandas) several times faster at national scale.
+        self.edukey_blank = 2 * n
+        self.edukey_table = np.empty(2 * n + 1, dtype=object)
+        self.edukey_table[edk_order] = edk_text
+        self.edukey_table[2 * n] = ""
+        del edk_text
+        self.edukey1, self.edukey2_all = self.edukey_table[:n], self.edukey_table[n : 2 * n]
+        rank = np.empty(2 * n + 1, dtype=np.int64)
+        rank[2 * n] = 0  # '' sorts first
+        rank[edk_order] = np.arange(1, 2 * n + 1)
+        self._edukey_rank = rank
 
     def pmr(self, pid, share_second=0.35):
         """PMR carried by each education record of people `pid` (array)."""
         pid = np.asarray(pid)
         use2 = self.has_pmr2[pid] & (self._rng.random(len(pid)) < share_second)
-        out = np.where(use2, self.pmr2_all[pid], self.pmr1[pid]).astype(object)
+        out = self._pmr_all[np.where(use2, pid + self.n, pid)]
         return self._blank(out)
+
+    def edukey_codes(self, pid, tax_year_start):
+        """As `edukey`, as codes into `edukey_table` (the same random draws)."""
+        pid = np.asarray(pid)
+        use2 = self.has_edukey2[pid] & (np.asarray(tax_year_start) >= self.edukey2_from[pid])
+        code = np.where(use2, pid + self.n, pid)
+        code[self._rng.random(len(code)) < BLANK_KEY] = self.edukey_blank
+        return code
 
     def edukey(self, pid, tax_year_start):
         """EDUKEY carried by each outcome record (person, tax year start)."""
-        pid = np.asarray(pid)
-        use2 = self.has_edukey2[pid] & (np.asarray(tax_year_start) >= self.edukey2_from[pid])
-        out = np.where(use2, self.edukey2_all[pid], self.edukey1[pid]).astype(object)
-        return self._blank(out)
+        return self.edukey_table[self.edukey_codes(pid, tax_year_start)]
+
+    def edukey_rank(self):
+        """Rank of each EDUKEY code in text order (the blank key '' first): sorting by it is
+        sorting by the key text."""
+        return self._edukey_rank
 
     def _blank(self, keys):
         blank = self._rng.random(len(keys)) < BLANK_KEY
@@ -60,20 +85,22 @@ class Keys:
     def pmr_lookup(self):
         keep = ~self.orphan_pmr
         two = keep & self.has_pmr2
-        df = pd.DataFrame({
-            "AE_ID": np.concatenate([self.ae_id[keep], self.ae_id[two]]),
-            "PUPILMATCHINGREFANONYMOUS": np.concatenate([self.pmr1[keep], self.pmr2_all[two]]),
-        })
-        return df.sort_values("PUPILMATCHINGREFANONYMOUS", kind="mergesort").reset_index(drop=True)
+        ae = np.concatenate([self.ae_id[keep], self.ae_id[two]])
+        pmr = np.concatenate([self.pmr1[keep], self.pmr2_all[two]])
+        order = sort_order(pmr)  # PMRs are unique: the same rows as a stable sort by text
+        return pd.DataFrame({"AE_ID": ae[order], "PUPILMATCHINGREFANONYMOUS": pmr[order]})
 
     def edukey_lookup(self):
         keep = ~self.unmatched
         two = keep & self.has_edukey2
-        df = pd.DataFrame({
-            "AE_ID": np.concatenate([self.ae_id[keep], self.ae_id[two]]),
-            "EDUKEY": np.concatenate([self.edukey1[keep], self.edukey2_all[two]]),
+        person = np.arange(self.n)
+        code = np.concatenate([person[keep], person[two] + self.n])
+        order = np.argsort(self.edukey_rank()[code], kind="stable")
+        code = code[order]
+        return pd.DataFrame({
+            "AE_ID": np.concatenate([self.ae_id[keep], self.ae_id[two]])[order],
+            "EDUKEY": self.edukey_table[code],
         })
-        return df.sort_values("EDUKEY", kind="mergesort").reset_index(drop=True)
 
     def linked_edukey_person(self):
         """Boolean per person: outcomes reachable from education records through the lookups."""

@@ -15,8 +15,17 @@ NO_KS2 = 0.02
 
 
 def acadyr(end_year):
+    """2010 -> '2009/2010' (object array); built once per distinct year."""
     end_year = np.asarray(end_year)
-    return np.char.add(np.char.add((end_year - 1).astype(str), "/"), end_year.astype(str)).astype(object)
+    years, inv = np.unique(end_year, return_inverse=True)
+    text = np.array([f"{y - 1}/{y}" for y in years.tolist()], dtype=object)
+    return text[inv.reshape(end_year.shape)]
+
+
+def _text_of_ints(values):
+    """values.astype(str).astype(object), one str object per distinct value."""
+    uniq, inv = np.unique(values, return_inverse=True)
+    return uniq.astype(str).astype(object)[inv.reshape(-1)]
 
 
 def _frame(view_name, year, data):
@@ -27,6 +36,32 @@ def _frame(view_name, year, data):
     if missing:
         raise KeyError(f"generator forgot {missing} in {view_name}")
     return pd.DataFrame({c: data[c] for c in cols})
+
+
+def _frame_taken(view_name, year, data, order=None):
+    """As `_frame`, each column taken in `order` (None: as it is), without a further copy.
+
+    For big views: the frame holds the taken arrays themselves, one block per column (a
+    consolidating DataFrame, an `.iloc[order]` and a `reset_index` would copy every column
+    three times). With order None the arrays must be fresh ones nobody else holds; a column
+    that shares memory with another is copied, so no two columns alias each other.
+    """
+    view = REGISTRY.view(view_name)
+    cols = [c.name_for(year) for c in view.columns_for(year)]
+    missing = [c for c in cols if c not in data]
+    if missing:
+        raise KeyError(f"generator forgot {missing} in {view_name}")
+    out = {}
+    for c in cols:
+        v = data[c]
+        if order is not None:
+            v = v[order]
+        elif isinstance(v, np.ndarray) and any(
+            isinstance(w, np.ndarray) and np.may_share_memory(v, w) for w in out.values()
+        ):
+            v = v.copy()
+        out[c] = v
+    return pd.DataFrame(out, copy=False)
 
 
 def census(P, areas, schools, keys, npd_la, rng):
@@ -59,7 +94,7 @@ def census(P, areas, schools, keys, npd_la, rng):
             "laestab_anon_spr" + yy: schools.laestab[school],
             "urn_anon_spr" + yy: schools.urn[school],
             "la_anon_spr" + yy: npd_la[schools.la[school]],
-            "ncyearactual_spr" + yy: ncr.astype(str).astype(object),
+            "ncyearactual_spr" + yy: _text_of_ints(ncr),
             "fsmeligible_spr" + yy: fsmr.astype(np.int64),
             "everfsm_all_spr" + yy: everr.astype(np.int64),
             "senprovision_spr" + yy: P.sen[rows].astype(object),
@@ -69,8 +104,7 @@ def census(P, areas, schools, keys, npd_la, rng):
             "academicyear_spr" + yy: np.full(len(rows), f"{y - 1}/{y}", dtype=object),
         }
         order = np.lexsort((status, rows))
-        df = _frame("spring_census_{year}", y, d).iloc[order].reset_index(drop=True)
-        out[f"spring_census_{y}"] = df
+        out[f"spring_census_{y}"] = _frame_taken("spring_census_{year}", y, d, order)
     return out
 
 
@@ -125,16 +159,11 @@ def ks4(P, schools, keys, areas, rng):
         "KS4_FIVEAC": five,
         "KS4_PTSCNEWE": pts,
     }
-    df = _frame("ks4pupil_2002_to_2014", None, d)
     # exact duplicates copy the person's main row, key included
-    main_idx = np.arange(P.n)
-    df.iloc[P.n + len(extra):, :] = df.iloc[main_idx[exact], :].to_numpy()
-    for c in ("KS4_YEARGRP", "KS4_ENDKS", "KS4_FSM", "KS4_FSM6", "KS4_NFTYPE", "KS4_LEVEL2_EM", "KS4_FIVEAC"):
-        df[c] = df[c].astype(np.int64)
-    for c in ("KS4_IDACI", "KS4_PTSCNEWE"):
-        df[c] = df[c].astype(float)
-    order = np.argsort(rows, kind="mergesort")
-    return df.iloc[order].reset_index(drop=True)
+    dup_rows = slice(P.n + len(extra), None)
+    for v in d.values():
+        v[dup_rows] = v[exact]
+    return _frame_taken("ks4pupil_2002_to_2014", None, d, np.argsort(rows, kind="mergesort"))
 
 
 def ks5(P, schools, keys, rng):
@@ -154,8 +183,7 @@ def ks5(P, schools, keys, rng):
         "KS5_L3_flag": np.where(is_extra, 0, 1),
         "KS5_AAB_FAC": np.where(is_extra, 0, P.aab_fac[rows].astype(int)),
     }
-    df = _frame("ks5student_2003_to_2014", None, d)
-    return df.iloc[np.argsort(rows, kind="mergesort")].reset_index(drop=True)
+    return _frame_taken("ks5student_2003_to_2014", None, d, np.argsort(rows, kind="mergesort"))
 
 
 def make(P, areas, schools, keys, rng):

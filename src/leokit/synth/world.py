@@ -1,5 +1,6 @@
 """Orchestrates the stages of the synthetic England and returns the extract and its truth."""
 
+import time
 from collections import OrderedDict
 
 import numpy as np
@@ -33,18 +34,28 @@ def _progress(enabled):
     return tqdm(total=len(STAGES), desc="synth", unit="stage")
 
 
-def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False):
+def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False, on_stage=None):
+    """The synthetic world for `scale` (1 = a national cohort) and `seed`.
+
+    on_stage  optional callable(stage name, wall seconds) called as each stage of STAGES
+              finishes (tools/bench_synth.py uses it); it never changes what is generated.
+    """
     sizes = Sizes(scale)
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     streams = np.random.SeedSequence(int(seed)).spawn(len(STAGES))
     rngs = {name: np.random.default_rng(s) for name, s in zip(STAGES, streams)}
     bar = _progress(progress)
+    clock = [time.perf_counter()]
 
     def step(name):
         if bar is not None:
             bar.set_postfix_str(name)
             bar.update(1)
+        if on_stage is not None:
+            now = time.perf_counter()
+            on_stage(name, now - clock[0])
+            clock[0] = time.perf_counter()
 
     A = areas_mod.make(sizes, rngs["areas"])
     step("areas")

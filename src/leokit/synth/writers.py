@@ -25,6 +25,7 @@ generator version, format, schema, leokit version. truth.json when `truth` is gi
 """
 
 import datetime
+import hashlib
 import json
 import os
 import shutil
@@ -34,6 +35,7 @@ from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from leokit.extract import (
     FILE_SUFFIX,
@@ -122,8 +124,13 @@ def check_target(out):
     return out
 
 
-def _prepare(tables, registry):
-    """[(name, view, year, frame in read form)] in the given order; WriteError if malformed."""
+def _plan(tables, registry):
+    """[(name, view, year, frame)] in the given order, frame holding the registry's columns
+    in registry order (its own names and dtypes); WriteError if a table is malformed.
+
+    Only names are checked here; values are converted (and checked) table by table while
+    writing, so that only one table's converted copy is ever held.
+    """
     out = []
     for name, df in tables.items():
         try:
@@ -149,13 +156,188 @@ def _prepare(tables, registry):
                     if p
                 )
             )
-        frame = df[[have[c.lower()] for c in expected]]
-        try:
-            frame = conform(frame, v, year, registry=registry, where=f"table {name!r}")
-        except ExtractError as e:
-            raise WriteError(str(e)) from None
-        out.append((name, v, year, frame.reset_index(drop=True)))
+        out.append((name, v, year, _Columns(df, [have[c.lower()] for c in expected])))
     return out
+
+
+class _Columns:
+    """A frame's columns in registry order, without copying them (df[list] would)."""
+
+    def __init__(self, df, actual):
+        self.df = df
+        self.actual = actual
+
+    def __len__(self):
+        return len(self.df)
+
+    def series(self, i):
+        s = self.df[self.actual[i]]
+        if isinstance(s, pd.DataFrame):  # a name given twice: conform() decides what it means
+            return None
+        return s
+
+    def frame(self):
+        return self.df[self.actual]
+
+
+def _conformed(cols, v, year, name, registry):
+    """The table in read form (leokit.extract.conform), for the csv and dta writers."""
+    try:
+        frame = conform(cols.frame(), v, year, registry=registry, where=f"table {name!r}")
+    except ExtractError as e:
+        raise WriteError(str(e)) from None
+    return frame.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------ columns
+class _Parts:
+    """One table ready for Arrow: per column either an Arrow array, or for text the
+    factorized (codes, Arrow dictionary) whose take is left to the writer thread (it
+    releases the GIL). Built together with the table's content checksum."""
+
+    def __init__(self, name, v, year, n):
+        self.name = name
+        self.view = v
+        self.year = year
+        self.n = n
+        self.columns = []  # (registry column, array or (codes, dictionary))
+
+    def table(self):
+        import pyarrow as pa
+
+        arrays, fields = [], []
+        for c, arr in self.columns:
+            if isinstance(arr, tuple):
+                codes, dictionary = arr
+                indices = pa.array(codes, mask=codes < 0)
+                arr = dictionary.take(indices)
+            arrays.append(arr)
+            meta = {"sqltype": c.sqltype, "kind": c.kind}
+            fields.append(pa.field(c.name_for(self.year), arr.type, nullable=True, metadata=meta))
+        schema = pa.schema(fields, metadata={"leokit.view": self.name})
+        return pa.Table.from_arrays(arrays, schema=schema)
+
+
+_STR_LIMIT = 2**31 - 1 - 2**20  # Arrow string data above this is chunked by pa.array
+
+
+def _canonical(s, kind):
+    """(tag, payload) of a column in its raw form, for the kinds and dtypes the generator
+    makes; None when only leokit.extract.conform can say what the values are."""
+    dt = s.dtype
+    if kind in ("int", "flag"):
+        if isinstance(dt, np.dtype) and (dt.kind in "iub") and dt.itemsize <= 8 and dt != np.uint64:
+            vals = s.to_numpy()
+            return "int", (vals.astype(np.int64, copy=False), np.zeros(len(vals), dtype=bool))
+        if str(dt) == "Int64":
+            mask = s.isna().to_numpy(dtype=bool)
+            vals = s.to_numpy(dtype="int64", na_value=0) if mask.any() else s.to_numpy("int64")
+            return "int", (vals, mask)
+        return None
+    if kind == "float":
+        if isinstance(dt, np.dtype) and dt == np.float64:
+            return "float", s.to_numpy()
+        return None
+    if kind == "date":
+        if isinstance(dt, np.dtype) and dt.kind == "M":
+            d = s.to_numpy().astype("datetime64[D]")
+            nat = np.isnat(d)
+            days = d.astype("int64")
+            days[nat] = 0
+            return "date", (days, nat)
+        return None
+    if kind == "str":
+        if isinstance(dt, np.dtype) and dt.kind == "O":
+            codes, uniques = pd.factorize(s.to_numpy())
+            if len(uniques) and infer_dtype(uniques, skipna=False) != "string":
+                return None  # numbers, bytes, dates ...: conform converts them to text
+            return "str", (codes, uniques)
+        return None
+    return None
+
+
+def _from_read_form(s, kind):
+    """(tag, payload) of a column already in read form (conform's output), computed as
+    leokit.extract.content_sha256 and the Arrow conversion always did."""
+    if kind in ("int", "flag"):
+        mask = s.isna().to_numpy(dtype=bool)
+        vals = s.to_numpy(dtype="int64", na_value=0) if mask.any() else s.to_numpy(dtype="int64")
+        return "int", (vals, mask)
+    if kind == "float":
+        return "float", s.to_numpy(dtype="float64")
+    if kind == "date":
+        return "date", _days(s)
+    codes, uniques = pd.factorize(s)
+    return "str", (codes, np.asarray(uniques, dtype=object))
+
+
+def _hash_into(h, tag, payload):
+    """The column's part of leokit.extract.content_sha256 (byte for byte the same)."""
+    if tag in ("int", "date"):
+        vals, mask = payload
+        h.update(np.ascontiguousarray(vals, dtype="<i8"))
+        h.update(np.ascontiguousarray(mask, dtype="u1"))
+    elif tag == "float":
+        vals = np.asarray(payload, dtype="float64")
+        h.update(np.ascontiguousarray(np.where(np.isnan(vals), np.nan, vals), dtype="<f8"))
+    else:
+        codes, uniques = payload
+        table = np.empty(len(uniques) + 1, dtype=object)
+        table[:-1] = uniques
+        table[-1] = ""  # NULL and '' hash alike
+        hashed = pd.util.hash_array(table, categorize=False).astype("<u8")  # already unique
+        step = 1 << 22
+        for a in range(0, len(codes), step):  # codes -1 (NULL) pick the last entry
+            h.update(np.ascontiguousarray(hashed[codes[a : a + step]]))
+
+
+def _arrow_of(tag, payload, s):
+    """The Arrow array (or text's (codes, dictionary)) _arrow_table gives for the column."""
+    import pyarrow as pa
+
+    if tag == "int":
+        vals, mask = payload
+        return pa.array(vals, type=pa.int64(), mask=mask if mask.any() else None)
+    if tag == "float":
+        return pa.array(np.asarray(payload, dtype="float64"), type=pa.float64(), from_pandas=True)
+    if tag == "date":
+        days, mask = payload
+        return pa.array(days.astype("int32"), type=pa.int32(), mask=mask).cast(pa.date32())
+    import pyarrow.compute as pc
+
+    codes, uniques = payload
+    dictionary = pa.array(uniques, type=pa.string())
+    if len(codes):
+        lengths = np.asarray(pc.binary_length(dictionary).fill_null(0), dtype=np.int64)
+        total = int(np.dot(np.bincount(codes[codes >= 0], minlength=len(uniques)), lengths))
+        if total > _STR_LIMIT:  # pa.array would chunk it: do exactly that
+            vals = s.to_numpy(dtype=object, copy=True)
+            vals[codes < 0] = None
+            return pa.array(vals, type=pa.string(), from_pandas=True)
+    small = codes.astype(np.int32) if len(uniques) < 2**31 - 1 else codes
+    return (small, dictionary)
+
+
+def _prepare_table(name, v, year, cols, registry):
+    """(_Parts, content checksum) of one table, converting each column once."""
+    parts = _Parts(name, v, year, len(cols))
+    h = hashlib.sha256()
+    header = [[c.name_for(year), c.kind] for c in v.columns_for(year)]
+    h.update(json.dumps(header, sort_keys=True).encode("utf-8"))
+    h.update(str(len(cols)).encode("ascii"))
+    conformed = None
+    for i, c in enumerate(v.columns_for(year)):
+        s = cols.series(i)
+        got = _canonical(s, c.kind) if s is not None else None
+        if got is None:
+            if conformed is None:
+                conformed = _conformed(cols, v, year, name, registry)
+            s = conformed[c.name_for(year)]
+            got = _from_read_form(s, c.kind)
+        tag, payload = got
+        _hash_into(h, tag, payload)
+        parts.columns.append((c, _arrow_of(tag, payload, s)))
+    return parts, h.hexdigest()
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -206,10 +388,12 @@ def _stata_names(v, year):
 
 # ------------------------------------------------------------------------------ formats
 def _write_parquet(df, v, year, name, folder):
+    """df: the table in read form, or the _Parts the writer prepared from it."""
     import pyarrow.parquet as pq
 
     path = os.path.join(folder, name + FILE_SUFFIX["parquet"])
-    pq.write_table(_arrow_table(df, v, year, name), path, compression="zstd")
+    table = df.table() if isinstance(df, _Parts) else _arrow_table(df, v, year, name)
+    pq.write_table(table, path, compression="zstd")
 
 
 def _write_csv(df, v, year, name, folder):
@@ -282,37 +466,79 @@ def _write_dta(df, v, year, name, folder):
     writer.write_file()
 
 
-def _write_duckdb(prepared, folder, schema, progress_bar):
+def _write_duckdb(plan, folder, schema, progress_bar, registry):
+    """One database file per LEO/NPD/HESA database; returns the manifest rows per table."""
     import duckdb
 
     def q(ident):
         return '"' + str(ident).replace('"', '""') + '"'
 
     by_db = OrderedDict()
-    for item in prepared:
+    for item in plan:
         by_db.setdefault(item[1].database, []).append(item)
+    done = {}
     for db, items in by_db.items():
         con = duckdb.connect(os.path.join(folder, db + FILE_SUFFIX["duckdb"]))
         try:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {q(schema)}")
-            for name, v, year, df in items:
-                arrow = _arrow_table(df, v, year, name)
+            for name, v, year, cols in items:
+                parts, sha = _prepare_table(name, v, year, cols, registry)
+                done[name] = (name, v, year, len(cols), sha)
+                arrow = parts.table()
+                del parts
                 con.register("__leokit_table", arrow)
                 con.execute(f"CREATE TABLE {q(schema)}.{q(name)} AS SELECT * FROM __leokit_table")
                 con.unregister("__leokit_table")
+                del arrow
                 progress_bar.update(1)
         finally:
             con.close()
+    return [done[name] for name, _, _, _ in plan]
+
+
+def _write_files(plan, fmt, folder, progress_bar, registry):
+    """Table by table: convert once, checksum, write. Parquet files are written by a worker
+    thread (Arrow encodes and compresses without the GIL) while the next table is converted;
+    returns (manifest rows per table, the last write still running or None)."""
+    done = []
+    if fmt != "parquet":
+        for name, v, year, cols in plan:
+            progress_bar.set_postfix_str(name, refresh=False)
+            frame = _conformed(cols, v, year, name, registry)
+            done.append((name, v, year, len(frame), content_sha256(frame, v, year, _conformed=True)))
+            _FILE_WRITERS[fmt](frame, v, year, name, folder)
+            del frame
+            progress_bar.update(1)
+        return done, None
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leokit-writer")
+    pending = None
+    try:
+        for name, v, year, cols in plan:
+            progress_bar.set_postfix_str(name, refresh=False)
+            parts, sha = _prepare_table(name, v, year, cols, registry)
+            done.append((name, v, year, len(cols), sha))
+            if pending is not None:  # at most one table waits to be written
+                pending.result()
+                progress_bar.update(1)
+            pending = pool.submit(_FILE_WRITERS[fmt], parts, v, year, name, folder)
+            del parts
+    except BaseException:
+        pool.shutdown(wait=True)
+        raise
+    pool.shutdown(wait=False)  # the last write finishes on its own; the caller waits for it
+    return done, pending
 
 
 _FILE_WRITERS = {"parquet": _write_parquet, "csv": _write_csv, "dta": _write_dta}
 
 
 # ------------------------------------------------------------------------------ manifest
-def _manifest(prepared, fmt, schema, params, truth_written):
+def _manifest(done, fmt, schema, params, truth_written):
     params = dict(params or {})
     tables = OrderedDict()
-    for name, v, year, df in prepared:
+    for name, v, year, rows, sha in done:
         entry = OrderedDict()
         entry["view"] = v.name
         entry["year"] = year
@@ -322,10 +548,10 @@ def _manifest(prepared, fmt, schema, params, truth_written):
             entry["file"] = v.database + FILE_SUFFIX["duckdb"]
         else:
             entry["file"] = name + FILE_SUFFIX[fmt]
-        entry["rows"] = int(len(df))
+        entry["rows"] = int(rows)
         entry["columns"] = [c.name_for(year) for c in v.columns_for(year)]
         entry["kinds"] = [c.kind for c in v.columns_for(year)]
-        entry["sha256"] = content_sha256(df, v, year, _conformed=True)
+        entry["sha256"] = sha
         if fmt == "dta":
             cut = {k: s for k, s in _stata_names(v, year).items() if k != s}
             if cut:
@@ -375,40 +601,66 @@ def write_extract(
     if not schema or not isinstance(schema, str):
         raise WriteError(f"schema must be a non-empty name, got {schema!r}")
     out = check_target(out)
-    prepared = _prepare(tables, registry)
-    manifest = _manifest(prepared, fmt, schema, params, truth is not None)
+    plan = _plan(tables, registry)  # names only; values are converted table by table below
     parent = os.path.dirname(out)
     base = os.path.basename(out)
+    made = _missing_dirs(parent)
     try:
         os.makedirs(parent, exist_ok=True)
     except OSError as e:
         raise WriteError(f"cannot write the extract to {out}: {e.strerror}") from None
-    tmp = tempfile.mkdtemp(prefix=f".{base}.tmp-", dir=parent)
+    tmp = None
+    pending = None
     try:
+        tmp = tempfile.mkdtemp(prefix=f".{base}.tmp-", dir=parent)
         os.chmod(tmp, 0o755)
         from tqdm.auto import tqdm
 
-        with tqdm(
-            total=len(prepared), desc=f"writing {fmt}", unit="table", disable=not progress
-        ) as bar:
+        with tqdm(total=len(plan), desc=f"writing {fmt}", unit="table", disable=not progress) as bar:
             if fmt == "duckdb":
-                _write_duckdb(prepared, tmp, schema, bar)
+                done = _write_duckdb(plan, tmp, schema, bar, registry)
             else:
-                for name, v, year, df in prepared:
-                    bar.set_postfix_str(name, refresh=False)
-                    _FILE_WRITERS[fmt](df, v, year, name, tmp)
-                    bar.update(1)
-        if truth is not None:
-            _write_text(os.path.join(tmp, TRUTH), _json(truth))
-        for fname, content in (extra_files or {}).items():
-            text = content(manifest) if callable(content) else content
-            _write_text(os.path.join(tmp, fname), text)
-        _write_text(os.path.join(tmp, MANIFEST), _json(manifest))
+                done, pending = _write_files(plan, fmt, tmp, bar, registry)
+            manifest = _manifest(done, fmt, schema, params, truth is not None)
+            if truth is not None:
+                _write_text(os.path.join(tmp, TRUTH), _json(truth))
+            for fname, content in (extra_files or {}).items():
+                text = content(manifest) if callable(content) else content
+                _write_text(os.path.join(tmp, fname), text)
+            _write_text(os.path.join(tmp, MANIFEST), _json(manifest))
+            if pending is not None:  # the last table's file, written meanwhile
+                pending.result()
+                pending = None
+                bar.update(1)
         _swap(tmp, out)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if pending is not None:
+            try:
+                pending.result()
+            except BaseException:  # noqa: BLE001 - the first error is the one to report
+                pass
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        for d in made:  # folders this call created, innermost first, if still empty
+            try:
+                os.rmdir(d)
+            except OSError:
+                break
         raise
     return json.loads(_json(manifest))
+
+
+def _missing_dirs(path):
+    """The folders on `path` that do not exist yet, innermost first."""
+    out = []
+    path = os.path.abspath(path)
+    while path and not os.path.exists(path):
+        out.append(path)
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return out
 
 
 def _write_text(path, text):
