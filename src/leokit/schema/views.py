@@ -298,7 +298,7 @@ LEO_VIEWS = [
                 "date",
                 "claim end",
                 missing="9999-12-31 for an ongoing claim",
-                synth="end of the idle stretch (at least 14 days on), never past 5 April, so long claims recur yearly; 9999-12-31 for DLA/PIP and for claims open at 5 April 2021",
+                synth="end of the idle stretch (at least 14 days on); a claim running on into the next tax year continues as one merged spell; 9999-12-31 for DLA/PIP and claims open at 5 April 2021",
             ),
             C(
                 "Benefit_type",
@@ -306,7 +306,7 @@ LEO_VIEWS = [
                 "str",
                 "benefit",
                 codes=K.BENEFIT_TYPES,
-                synth="to 2016/17 JSA 80%, ESA 12%, IS 8%; from 2017/18 UC groups (UAA 40%, UBC 25%, UAB 15%, UCE 10%, UDF and UNA 5%); DLA (before 8 April 2013) or PIP for 1.5% of people",
+                synth="one type per person: to 2016/17 JSA 80%, ESA 12%, IS 8%; from 2017/18 UC groups (UAA 40%, UBC 25%, UAB 15%, UCE 10%, UDF, UNA 5%); DLA (before 8 Apr 2013) or PIP for 1.5%",
             ),
             C(
                 "Out_of_work_benefit",
@@ -661,7 +661,7 @@ CENSUS = V(
             "FSM at any census so far",
             codes=K.YES_NO,
             nullable=True,
-            synth="FSM at any census from Y6 up to this one (a Y13 row ignores Y12); about 26% in Y10-11",
+            synth="FSM at any census from Y6 up to this one; about 26% in Y10-11",
         ),
         C(
             "senprovision_spr{yy}",

@@ -41,14 +41,77 @@ from .ids import digit_keys
 from .npd import _frame, _frame_taken
 
 SECTIONS = np.array(list("GQPCNMIFHJKOSRLADEB"))
-SECTION_SHARE = np.array([.15, .13, .09, .08, .09, .08, .08, .06, .05, .04, .04, .05, .02, .02, .02, .01, .01, .01, .005])
+SECTION_SHARE = np.array(
+    [
+        0.15,
+        0.13,
+        0.09,
+        0.08,
+        0.09,
+        0.08,
+        0.08,
+        0.06,
+        0.05,
+        0.04,
+        0.04,
+        0.05,
+        0.02,
+        0.02,
+        0.02,
+        0.01,
+        0.01,
+        0.01,
+        0.005,
+    ]
+)
 SECTION_SHARE = SECTION_SHARE / SECTION_SHARE.sum()
-SECTION_PAY = dict(zip("GQPCNMIFHJKOSRLADEB", [-.10, 0, .02, .04, -.06, .10, -.15, .03, 0, .12, .15, .03, -.08, -.08,
-                                             .02, -.10, .10, .02, .12]))
-SECTION_DIVISIONS = {"A": (1, 3), "B": (5, 9), "C": (10, 33), "D": (35, 35), "E": (36, 39), "F": (41, 43),
-                     "G": (45, 47), "H": (49, 53), "I": (55, 56), "J": (58, 63), "K": (64, 66), "L": (68, 68),
-                     "M": (69, 75), "N": (77, 82), "O": (84, 84), "P": (85, 85), "Q": (86, 88), "R": (90, 93),
-                     "S": (94, 96)}
+SECTION_PAY = dict(
+    zip(
+        "GQPCNMIFHJKOSRLADEB",
+        [
+            -0.10,
+            0,
+            0.02,
+            0.04,
+            -0.06,
+            0.10,
+            -0.15,
+            0.03,
+            0,
+            0.12,
+            0.15,
+            0.03,
+            -0.08,
+            -0.08,
+            0.02,
+            -0.10,
+            0.10,
+            0.02,
+            0.12,
+        ],
+    )
+)
+SECTION_DIVISIONS = {
+    "A": (1, 3),
+    "B": (5, 9),
+    "C": (10, 33),
+    "D": (35, 35),
+    "E": (36, 39),
+    "F": (41, 43),
+    "G": (45, 47),
+    "H": (49, 53),
+    "I": (55, 56),
+    "J": (58, 63),
+    "K": (64, 66),
+    "L": (68, 68),
+    "M": (69, 75),
+    "N": (77, 82),
+    "O": (84, 84),
+    "P": (85, 85),
+    "Q": (86, 88),
+    "R": (90, 93),
+    "S": (94, 96),
+}
 YEARS = np.arange(FIRST_TAX_YEAR, LAST_TAX_YEAR + 1)
 MOVE_RATE = 0.13
 ETA_RHO, ETA_SD = 0.7, 0.05
@@ -60,7 +123,9 @@ LEL_DROP = 0.3  # rows under 5,000 pounds missing before April 2013 (below the L
 
 
 def tax_year_start(t):
-    months = np.datetime64("1970-01", "M") + ((np.asarray(t) - 1970) * 12 + 3).astype("timedelta64[M]")
+    months = np.datetime64("1970-01", "M") + ((np.asarray(t) - 1970) * 12 + 3).astype(
+        "timedelta64[M]"
+    )
     return months.astype("datetime64[D]") + np.timedelta64(5, "D")
 
 
@@ -85,13 +150,20 @@ def make_firms(sizes, areas, rng):
     lo = np.array([SECTION_DIVISIONS[s][0] for s in F.section])
     hi = np.array([SECTION_DIVISIONS[s][1] for s in F.section])
     div = lo + (rng.random(n) * (hi - lo + 1)).astype(int)
-    F.sic = np.array([f"{d:02d}{x:03d}" for d, x in zip(div, rng.integers(0, 1000, n))], dtype=object)
+    F.sic = np.array(
+        [f"{d:02d}{x:03d}" for d, x in zip(div, rng.integers(0, 1000, n))], dtype=object
+    )
     F.sic_2020 = F.sic.copy()
     changed = rng.random(n) < 0.05
-    F.sic_2020[changed] = np.array([f"{d:02d}{x:03d}" for d, x in
-                                    zip(div[changed], rng.integers(0, 1000, changed.sum()))], dtype=object)
-    F.birth = np.where(rng.random(n) < 0.85, rng.integers(1975, FIRST_TAX_YEAR, n),
-                       rng.integers(FIRST_TAX_YEAR, LAST_TAX_YEAR - 1, n))
+    F.sic_2020[changed] = np.array(
+        [f"{d:02d}{x:03d}" for d, x in zip(div[changed], rng.integers(0, 1000, changed.sum()))],
+        dtype=object,
+    )
+    F.birth = np.where(
+        rng.random(n) < 0.85,
+        rng.integers(1975, FIRST_TAX_YEAR, n),
+        rng.integers(FIRST_TAX_YEAR, LAST_TAX_YEAR - 1, n),
+    )
     F.death = np.where(rng.random(n) < 0.10, rng.integers(2008, LAST_TAX_YEAR + 1, n), 9999)
     F.birth_month = rng.integers(1, 13, n)
     F.death_month = rng.integers(1, 13, n)
@@ -100,17 +172,23 @@ def make_firms(sizes, areas, rng):
     F.band = np.array(K.IDBR_EMPLOYEE_BANDS, dtype=object)[band]
     F.band_2020 = F.band.copy()
     moved = rng.random(n) < 0.1
-    F.band_2020[moved] = np.array(K.IDBR_EMPLOYEE_BANDS, dtype=object)[np.clip(band[moved] + rng.choice([-1, 1], moved.sum()), 0, 8)]
-    F.legal = np.where(np.isin(F.section, ["O", "P", "Q"]) & (rng.random(n) < 0.5),
-                       np.where(rng.random(n) < 0.5, "5", "6"),
-                       rng.choice(np.array(list("1234")), size=n, p=[0.82, 0.08, 0.06, 0.04])).astype(object)
+    F.band_2020[moved] = np.array(K.IDBR_EMPLOYEE_BANDS, dtype=object)[
+        np.clip(band[moved] + rng.choice([-1, 1], moved.sum()), 0, 8)
+    ]
+    F.legal = np.where(
+        np.isin(F.section, ["O", "P", "Q"]) & (rng.random(n) < 0.5),
+        np.where(rng.random(n) < 0.5, "5", "6"),
+        rng.choice(np.array(list("1234")), size=n, p=[0.82, 0.08, 0.06, 0.04]),
+    ).astype(object)
     eta = np.zeros((n, len(YEARS)))
-    eta[:, 0] = rng.normal(0, ETA_SD / np.sqrt(1 - ETA_RHO ** 2), n)
+    eta[:, 0] = rng.normal(0, ETA_SD / np.sqrt(1 - ETA_RHO**2), n)
     for i in range(1, len(YEARS)):
         eta[:, i] = ETA_RHO * eta[:, i - 1] + rng.normal(0, ETA_SD, n)
     F.eta = eta
     big = F.weight > np.median(F.weight)
-    F.scheme = (rng.random((n, len(YEARS))) < SCHEME_SHARE / 0.5) & big[:, None] & (YEARS >= 2010)[None, :]
+    F.scheme = (
+        (rng.random((n, len(YEARS))) < SCHEME_SHARE / 0.5) & big[:, None] & (YEARS >= 2010)[None, :]
+    )
     F.retail = np.isin(F.section, ["G", "I"])
     return F
 
@@ -128,7 +206,11 @@ def choose_firms(F, t_idx, region, q, grad, rng):
             idx = np.flatnonzero(sel)
             if len(idx) == 0:
                 continue
-            cand = np.flatnonzero(w_all > 0) if r < 0 else np.flatnonzero((w_all > 0) & (F.region == r))
+            cand = (
+                np.flatnonzero(w_all > 0)
+                if r < 0
+                else np.flatnonzero((w_all > 0) & (F.region == r))
+            )
             order = cand[np.argsort(F.psi[cand], kind="stable")]
             cdf = np.cumsum(w_all[order])
             cdf /= cdf[-1]
@@ -330,7 +412,9 @@ def make(P, H, areas, keys, sizes, rng):
         # student jobs: retail and hospitality, size-weighted
         sjobs = np.flatnonzero(sj)
         shop = np.flatnonzero(F.retail & (F.birth <= t) & (F.death > t))
-        f_i[sjobs] = shop[rng.choice(len(shop), size=len(sjobs), p=F.weight[shop] / F.weight[shop].sum())]
+        f_i[sjobs] = shop[
+            rng.choice(len(shop), size=len(sjobs), p=F.weight[shop] / F.weight[shop].sum())
+        ]
         firm_i = np.where(emp_i, f_i, -1)
         firm[:, i] = firm_i
         prev_end = ended_at_year_end & lab
@@ -390,7 +474,7 @@ def make(P, H, areas, keys, sizes, rng):
     lab_rows = labour[pp, tt]
     age = ty_start - P.birth_year[pp]
     x = np.clip(age - 18, 0, None)
-    mu = 9.12 + 0.025 * (ty_start - 2010) + 0.062 * x - 0.0014 * x ** 2
+    mu = 9.12 + 0.025 * (ty_start - 2010) + 0.062 * x - 0.0014 * x**2
     del x
     person = (EARN_ABILITY * P.a + EARN_AMBITION * P.m + EARN_FAMILY * P.f + SD_PERSON * P.u)[pp]
     he = he_done[pp, tt]
@@ -430,16 +514,30 @@ def make(P, H, areas, keys, sizes, rng):
     del zero
     lel = (ty_start < 2013) & (earn_i < 5000) & (rng.random(len(pp)) < LEL_DROP)
 
-    truth_rows = dict(pid=pp, t=ty_start, lab=lab_rows, S=S, N=Nrow, g=gv, lnw=lnw, he=he,
-                      frac=frac, visible=visible, main=main.astype(np.int64), placed=placed[pp, tt],
-                      eta=eta_rows, firm=fmain.astype(np.int64))
+    truth_rows = dict(
+        pid=pp,
+        t=ty_start,
+        lab=lab_rows,
+        S=S,
+        N=Nrow,
+        g=gv,
+        lnw=lnw,
+        he=he,
+        frac=frac,
+        visible=visible,
+        main=main.astype(np.int64),
+        placed=placed[pp, tt],
+        eta=eta_rows,
+        firm=fmain.astype(np.int64),
+    )
     del placed, he_done, lab_rows, Nrow, he, visible, eta_rows, lnw, S
 
     # ---- leo_earnings: rows with a key and above the LEL, sorted by (Edukey, TaxYear)
     rows = _keyed_rows(np.where(lel, keys.edukey_blank, ekey), tt, keys)
     del lel
-    earnings = earnings_view(F, keys, rows, pp, tt, ekey, earn_i, main, firm2, move_day,
-                             r_d0, r_d1, days)
+    earnings = earnings_view(
+        F, keys, rows, pp, tt, ekey, earn_i, main, firm2, move_day, r_d0, r_d1, days
+    )
     del rows, earn_i, main, firm2, move_day, days, ekey, fmain
 
     employment = spells_from_years(pp, tt, r_d0, r_d1, year_start, ndays, keys, rng)
@@ -570,20 +668,34 @@ def spells_from_years(pp, tt, d0, d1, year_start, ndays, keys, rng):
     code = keys.edukey_codes(s_pid, key_year)
     day = s_start.astype(np.int64)
     day0 = day.min() if len(day) else 0
-    order = _stable_order(keys.edukey_rank()[code], day - day0, (day.max() - day0 + 1) if len(day) else 1)
-    return _frame_taken("leo_employment", None, {
-        "EduKey": keys.edukey_table[code[order]],
-        "StartDate": s_start[order].astype("datetime64[s]"),
-        "EndDate": end_out[order],
-        "UncertainStartDate": uncertain_start[order].astype(np.int64),
-        "UncertainEndDate": uncertain_end[order].astype(np.int64),
-    })
+    order = _stable_order(
+        keys.edukey_rank()[code], day - day0, (day.max() - day0 + 1) if len(day) else 1
+    )
+    return _frame_taken(
+        "leo_employment",
+        None,
+        {
+            "EduKey": keys.edukey_table[code[order]],
+            "StartDate": s_start[order].astype("datetime64[s]"),
+            "EndDate": end_out[order],
+            "UncertainStartDate": uncertain_start[order].astype(np.int64),
+            "UncertainEndDate": uncertain_end[order].astype(np.int64),
+        },
+    )
 
 
 def benefits(P, emp, labour, d0, d1, year_start, ndays, keys, rng):
     N, T = emp.shape
     rows = []
     YE = year_start
+    # a claimant keeps the same benefit from year to year (so year pieces merge into claims)
+    legacy = rng.choice(np.array(["JSA", "ESA", "IS"]), size=N, p=[0.8, 0.12, 0.08])
+    uc = rng.choice(
+        np.array(["UAA", "UBC", "UCE", "UDF", "UAB", "UNA"]),
+        size=N,
+        p=[0.4, 0.25, 0.1, 0.05, 0.15, 0.05],
+    )
+    to_year_end = np.zeros(N, bool)  # claiming on the last day of the previous tax year
     for i, t in enumerate(YEARS):
         lab = labour[:, i]
         e_i = emp[:, i]
@@ -594,28 +706,44 @@ def benefits(P, emp, labour, d0, d1, year_start, ndays, keys, rng):
         claim = (idle_all & (rng.random(N) < 0.5)) | (idle_part & (rng.random(N) < 0.3))
         who = np.flatnonzero(claim)
         a = np.where(idle_all[who], 0, np.where(d0_i[who] > 60, 0, d1_i[who] + 7))
-        b = np.where(idle_all[who], ndays[i] - 1, np.where(d0_i[who] > 60, d0_i[who] - 7, ndays[i] - 1))
+        b = np.where(
+            idle_all[who], ndays[i] - 1, np.where(d0_i[who] > 60, d0_i[who] - 7, ndays[i] - 1)
+        )
         s = a + (rng.random(len(who)) * np.maximum(b - a, 1) * 0.3).astype(int)
+        s = np.where(idle_all[who] & to_year_end[who], 0, s)  # the claim goes on
         e = np.maximum(s + 14, b)
-        if t >= 2017:
-            typ = rng.choice(np.array(["UAA", "UBC", "UCE", "UDF", "UAB", "UNA"]), size=len(who),
-                             p=[0.4, 0.25, 0.1, 0.05, 0.15, 0.05])
-        else:
-            typ = rng.choice(np.array(["JSA", "ESA", "IS"]), size=len(who), p=[0.8, 0.12, 0.08])
-        rows.append((who, YE[i] + s.astype("timedelta64[D]"), YE[i] + np.minimum(e, ndays[i] - 1).astype("timedelta64[D]"),
-                     typ, np.full(len(who), t)))
+        to_year_end[:] = False
+        to_year_end[who] = e >= ndays[i] - 1
+        typ = uc[who] if t >= 2017 else legacy[who]
+        rows.append(
+            (
+                who,
+                YE[i] + s.astype("timedelta64[D]"),
+                YE[i] + np.minimum(e, ndays[i] - 1).astype("timedelta64[D]"),
+                typ,
+                np.full(len(who), t),
+            )
+        )
     # in-work disability benefits for a few people, long spells
     dis = np.flatnonzero(rng.random(N) < 0.015)
     st = YE[0] + rng.integers(0, 365 * 12, len(dis)).astype("timedelta64[D]")
     stt = np.maximum(st, tax_year_start(P.cohort[dis]))
     typ = np.where(stt >= np.datetime64("2013-04-08"), "PIP", "DLA")
-    rows.append((dis, stt, np.full(len(dis), np.datetime64("9999-12-31", "D")), typ,
-                 1970 + stt.astype("datetime64[Y]").astype(int)))
+    rows.append(
+        (
+            dis,
+            stt,
+            np.full(len(dis), np.datetime64("9999-12-31", "D")),
+            typ,
+            1970 + stt.astype("datetime64[Y]").astype(int),
+        )
+    )
     who = np.concatenate([r[0] for r in rows])
     s = np.concatenate([r[1] for r in rows])
     e = np.concatenate([r[2] for r in rows])
     typ_text = np.concatenate([r[3] for r in rows])
     ky = np.concatenate([r[4] for r in rows])
+    who, s, e, typ_text, ky = _merge_claims(who, s, e, typ_text, ky)
     # a claim still running at the end of the data is open
     e = e.astype("datetime64[s]")
     e[e >= np.datetime64("2021-04-05")] = np.datetime64("9999-12-31", "s")
@@ -628,13 +756,35 @@ def benefits(P, emp, labour, d0, d1, year_start, ndays, keys, rng):
     minor = (day - day0) * len(types) + typ_rank
     order = _stable_order(keys.edukey_rank()[code], minor, (minor.max() + 1) if len(minor) else 1)
     typ = typ_text[order].astype(object)
-    return _frame_taken("leo_benefit", None, {
-        "EduKey": keys.edukey_table[code[order]],
-        "StartDate": s[order].astype("datetime64[s]"),
-        "EndDate": e[order],
-        "Benefit_type": typ,
-        "Out_of_work_benefit": np.isin(typ_text[order], list(K.OUT_OF_WORK_TYPES)).astype(np.int64),
-    })
+    return _frame_taken(
+        "leo_benefit",
+        None,
+        {
+            "EduKey": keys.edukey_table[code[order]],
+            "StartDate": s[order].astype("datetime64[s]"),
+            "EndDate": e[order],
+            "Benefit_type": typ,
+            "Out_of_work_benefit": np.isin(typ_text[order], list(K.OUT_OF_WORK_TYPES)).astype(
+                np.int64
+            ),
+        },
+    )
+
+
+def _merge_claims(who, s, e, typ, ky):
+    """Join claims of one benefit type that overlap or abut (as the real view does)."""
+    types, rank = np.unique(typ, return_inverse=True)
+    sd = s.astype("datetime64[D]")
+    ed = e.astype("datetime64[D]")
+    order = np.lexsort((sd, rank.reshape(-1), who))
+    who, sd, ed, rank, ky = who[order], sd[order], ed[order], rank.reshape(-1)[order], ky[order]
+    same = np.r_[False, (who[1:] == who[:-1]) & (rank[1:] == rank[:-1])]
+    joins = same & np.r_[False, sd[1:] <= ed[:-1] + np.timedelta64(1, "D")]
+    group = np.cumsum(~joins) - 1
+    first = np.flatnonzero(~joins)
+    end = np.full(first.size, np.datetime64("1900-01-01", "D"))
+    np.maximum.at(end, group, ed)
+    return who[first], sd[first], end, types[rank[first]], ky[first]
 
 
 def self_assessment(P, active, keys, rng):
@@ -647,14 +797,18 @@ def self_assessment(P, active, keys, rng):
     code = keys.edukey_codes(pp, t)
     rows = _keyed_rows(code, yrs[tt], keys)
     t, total, ptr = t[rows], total[rows], ptr[rows]
-    return _frame_taken("leo_self_assessment", None, {
-        "Edukey": keys.edukey_table[code[rows]],
-        "TaxYear": tax_year_code(t).astype(np.int64),
-        "Self_Employed": np.ones(len(rows), dtype=np.int64),
-        "EARNINGS_PTR": _int_or_null(total, ~ptr),
-        "EARNINGS_SOLE": _int_or_null(total, ptr),
-        "EARNINGS_SELF_EMPLOYMENT": pd.array(total, dtype="Int64"),
-    })
+    return _frame_taken(
+        "leo_self_assessment",
+        None,
+        {
+            "Edukey": keys.edukey_table[code[rows]],
+            "TaxYear": tax_year_code(t).astype(np.int64),
+            "Self_Employed": np.ones(len(rows), dtype=np.int64),
+            "EARNINGS_PTR": _int_or_null(total, ~ptr),
+            "EARNINGS_SOLE": _int_or_null(total, ptr),
+            "EARNINGS_SELF_EMPLOYMENT": pd.array(total, dtype="Int64"),
+        },
+    )
 
 
 def geography_view(gp, gt, abroad, oa, areas, keys, geo_key):
@@ -668,21 +822,27 @@ def geography_view(gp, gt, abroad, oa, areas, keys, geo_key):
     pcon = areas.msoa_pcon[ms]
     del ms
     where = ab.astype(np.intp)
-    return _frame_taken("leo_geography", None, {
-        "Edukey": keys.edukey_table[geo_key[rows]],
-        "TaxYear": _TAX_YEAR_CODE[gt],
-        "COA_2011": _with_null(areas.oa_code, ab, o),
-        "LAUA_anon": _with_null(areas.la_anon, ab, la),
-        "PCON": _with_null(areas.pcon_code, ab, pcon),
-        "PCONNM": _with_null(areas.pcon_name, ab, pcon),
-        "GOR": _with_null(areas.region_codes, ab, reg),
-        "GORNM": _with_null(np.array(list(K.REGIONS.values()), dtype=object), ab, reg),
-        "CTRY": np.array(["E92000001", "Abroad"], dtype=object)[where],
-        "CTRYNM": np.array(["England", "Abroad"], dtype=object)[where],
-    })
+    return _frame_taken(
+        "leo_geography",
+        None,
+        {
+            "Edukey": keys.edukey_table[geo_key[rows]],
+            "TaxYear": _TAX_YEAR_CODE[gt],
+            "COA_2011": _with_null(areas.oa_code, ab, o),
+            "LAUA_anon": _with_null(areas.la_anon, ab, la),
+            "PCON": _with_null(areas.pcon_code, ab, pcon),
+            "PCONNM": _with_null(areas.pcon_name, ab, pcon),
+            "GOR": _with_null(areas.region_codes, ab, reg),
+            "GORNM": _with_null(np.array(list(K.REGIONS.values()), dtype=object), ab, reg),
+            "CTRY": np.array(["E92000001", "Abroad"], dtype=object)[where],
+            "CTRYNM": np.array(["England", "Abroad"], dtype=object)[where],
+        },
+    )
 
 
-MONTHS = np.array(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])
+MONTHS = np.array(
+    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+)
 
 
 def idbr_view(F):
@@ -691,33 +851,48 @@ def idbr_view(F):
 
     rows = []
     in2019 = F.birth < 2018
-    for sy, sel, sic, band in (("2019", in2019, F.sic, F.band), ("2020", np.ones(F.n, bool), F.sic_2020, F.band_2020)):
+    for sy, sel, sic, band in (
+        ("2019", in2019, F.sic, F.band),
+        ("2020", np.ones(F.n, bool), F.sic_2020, F.band_2020),
+    ):
         idx = np.flatnonzero(sel)
         dead = F.death[idx] < (2018 if sy == "2019" else 2021)
-        rows.append(pd.DataFrame({
-            "ENTKEY": F.entkey[idx],
-            "SIC2007": sic[idx],
-            "Govt_Region": np.array(list(K.REGIONS), dtype=object)[F.region[idx]],
-            "legalstatus": F.legal[idx],
-            "Employees": band[idx],
-            "Birth_month": date9(F.birth[idx], F.birth_month[idx]),
-            "Death_month": np.where(dead, date9(np.minimum(F.death[idx], 9999), F.death_month[idx]), None).astype(object),
-            "SECTIONNAME": F.section[idx].astype(object),
-            "SourceYear": np.full(len(idx), sy, dtype=object),
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "ENTKEY": F.entkey[idx],
+                    "SIC2007": sic[idx],
+                    "Govt_Region": np.array(list(K.REGIONS), dtype=object)[F.region[idx]],
+                    "legalstatus": F.legal[idx],
+                    "Employees": band[idx],
+                    "Birth_month": date9(F.birth[idx], F.birth_month[idx]),
+                    "Death_month": np.where(
+                        dead, date9(np.minimum(F.death[idx], 9999), F.death_month[idx]), None
+                    ).astype(object),
+                    "SECTIONNAME": F.section[idx].astype(object),
+                    "SourceYear": np.full(len(idx), sy, dtype=object),
+                }
+            )
+        )
     df = pd.concat(rows, ignore_index=True)
-    return _frame("idbr_enterprise_lookup", None, df.to_dict("series")).sort_values(
-        ["ENTKEY", "SourceYear"], kind="mergesort").reset_index(drop=True)
+    return (
+        _frame("idbr_enterprise_lookup", None, df.to_dict("series"))
+        .sort_values(["ENTKEY", "SourceYear"], kind="mergesort")
+        .reset_index(drop=True)
+    )
 
 
 def scheme_view(F):
     fi, ti = np.nonzero(F.scheme)
     alive = (F.birth[fi] <= YEARS[ti]) & (F.death[fi] > YEARS[ti])
     fi, ti = fi[alive], ti[alive]
-    df = _frame("lookup_placement_scheme", None, {
-        "ENTKEY": F.entkey[fi],
-        "TaxYear": tax_year_code(YEARS[ti]).astype(np.int64),
-        "scheme": np.ones(len(fi), dtype=np.int64),
-    })
+    df = _frame(
+        "lookup_placement_scheme",
+        None,
+        {
+            "ENTKEY": F.entkey[fi],
+            "TaxYear": tax_year_code(YEARS[ti]).astype(np.int64),
+            "scheme": np.ones(len(fi), dtype=np.int64),
+        },
+    )
     return df.sort_values(["ENTKEY", "TaxYear"], kind="mergesort").reset_index(drop=True)
-

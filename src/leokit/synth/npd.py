@@ -71,9 +71,17 @@ def census(P, areas, schools, keys, npd_la, rng):
         in_y = ((ncy == 10) | (ncy == 11)) | (((ncy == 12) | (ncy == 13)) & P.school_sixth)
         pid = np.flatnonzero(in_y)
         nc = ncy[pid]
-        fsm = np.select([nc == 10, nc == 11, nc == 12], [P.fsm_hist[pid, 4], P.fsm_hist[pid, 5], P.fsm_y12[pid]],
-                        P.fsm_y13[pid])
-        ever = P.fsm_hist[pid, :5].any(axis=1) | fsm | ((nc >= 12) & P.fsm_hist[pid, 5])
+        fsm = np.select(
+            [nc == 10, nc == 11, nc == 12],
+            [P.fsm_hist[pid, 4], P.fsm_hist[pid, 5], P.fsm_y12[pid]],
+            P.fsm_y13[pid],
+        )
+        ever = (
+            P.fsm_hist[pid, :5].any(axis=1)
+            | fsm
+            | ((nc >= 12) & P.fsm_hist[pid, 5])
+            | ((nc == 13) & P.fsm_y12[pid])
+        )
         dup = rng.random(len(pid)) < DUP_CENSUS
         rows = np.concatenate([pid, pid[dup]])
         school = np.concatenate([P.school[pid], rng.integers(0, schools.n, dup.sum())])
@@ -171,8 +179,9 @@ def ks5(P, schools, keys, rng):
     extra = pid[rng.random(len(pid)) < KS5_EXTRA_RECORD]
     rows = np.concatenate([pid, extra])
     is_extra = np.concatenate([np.zeros(len(pid), bool), np.ones(len(extra), bool)])
-    place = np.where(P.school_sixth[rows], schools.laestab[P.school[rows]],
-                     schools.college_laestab[P.la[rows]])
+    place = np.where(
+        P.school_sixth[rows], schools.laestab[P.school[rows]], schools.college_laestab[P.la[rows]]
+    )
     pts = P.tariff_ach[rows].astype(float)
     pts[is_extra] = np.round(pts[is_extra] * 0.4 / 8) * 8
     d = {
