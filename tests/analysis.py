@@ -65,8 +65,13 @@ def full_year_earnings(t):
     days["ndays"] = derive.days_in_tax_year(days.TaxYear)
     full = days[days.days_employed >= days.ndays][["AE_ID", "TaxYear"]]
     defaulted = emp[emp.UncertainStartDate == 1]
-    defaulted = pd.DataFrame({"AE_ID": defaulted.AE_ID.to_numpy(),
-                              "TaxYear": derive.tax_year_of(defaulted.StartDate).to_numpy(), "defaulted": 1})
+    defaulted = pd.DataFrame(
+        {
+            "AE_ID": defaulted.AE_ID.to_numpy(),
+            "TaxYear": derive.tax_year_of(defaulted.StartDate).to_numpy(),
+            "defaulted": 1,
+        }
+    )
     full = full.merge(defaulted.drop_duplicates(), how="left", on=["AE_ID", "TaxYear"])
     full = full[full.defaulted.isna()].drop(columns="defaulted")
     e = e.merge(full, on=["AE_ID", "TaxYear"])
@@ -291,6 +296,10 @@ def q2_file(t, which=0):
     first["dropout_year1"] = (first.HE_ENDDATE.notna() & (first.HE_RSNEND != "01")).astype(int)
     ap = ap.merge(first[["AE_ID", "HE_XINSTID01__ANON", "dropout_year1"]], how="left", on="AE_ID")
     ap["enrol_any"] = ap.HE_XINSTID01__ANON.notna().astype(int)
+    fd = h[h.HE_XLEV601 == 4].merge(
+        pmr_to_ae(t), left_on="HE_PUPILMATCHINGREFANONYMOUS", right_on="PMR"
+    )
+    ap["good_degree"] = ap.AE_ID.isin(fd[fd.HE_XCLASS01.isin([1, 2])].AE_ID).astype(int)
     ap["dropout_year1"] = ap.dropout_year1.fillna(0).astype(int)
     key = set(zip(scheme.provider_id_anon, scheme.application_cycle))
     ap["D"] = [int((p, c) in key) for p, c in zip(ap.HE_XINSTID01__ANON, ap.application_cycle)]

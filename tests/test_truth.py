@@ -61,7 +61,8 @@ def test_degree_x_share_with_worker_and_firm_by_year_effects(world, q3):
         vcov={"CRV1": "main_enterprise"},
     )
     assert inside(ci(fit, "gS"), truth), ci(fit, "gS")
-    # No naive comparison here: firm-year shocks bias S, not g*S, so pooled kappa is close.
+    pooled = pf.feols("lny ~ S + gS + g", q3, vcov={"CRV1": "main_enterprise"})
+    assert not inside(ci(pooled, "gS"), truth)
 
 
 def test_coworker_spillover_akm_iv(world, q3):
@@ -163,6 +164,7 @@ def test_contextual_fuzzy_rd_recovers_complier_effects_at_larger_scale():
     for outcome, key in (
         ("enrol_any", "enrol_any"),
         ("dropout_year1", "dropout_year1"),
+        ("good_degree", "good_degree"),
         ("lny", "log_earnings"),
     ):
         ss = s.dropna(subset=[outcome])
