@@ -190,35 +190,158 @@ def _conformed(cols, v, year, name, registry):
 
 
 # ------------------------------------------------------------------------------ columns
+_ROW_GROUP = 1024 * 1024  # rows per Parquet row group: pyarrow's default, which write_table uses
+
+
 class _Parts:
-    """One table ready for Arrow: per column either an Arrow array, or for text the
-    factorized (codes, Arrow dictionary) whose take is left to the writer thread (it
-    releases the GIL). Built together with the table's content checksum."""
+    """One table ready for Arrow. Columns are kept as numpy arrays (text as codes into an
+    Arrow dictionary) and turned into Arrow one row group at a time: the same Parquet bytes
+    as pq.write_table of the whole table, without the whole table's Arrow strings in memory
+    (the writer thread does this; Arrow needs no GIL for it)."""
 
     def __init__(self, name, v, year, n):
         self.name = name
         self.view = v
         self.year = year
         self.n = n
-        self.columns = []  # (registry column, array or (codes, dictionary))
+        self.columns = []  # (registry column, (how, *arrays))
+        self.nbytes = 0  # memory held beyond the table itself (for the writer's backlog)
 
-    def table(self):
+    def _arrays(self, a, b):
         import pyarrow as pa
 
-        arrays, fields = [], []
-        for c, arr in self.columns:
-            if isinstance(arr, tuple):
-                codes, dictionary = arr
-                indices = pa.array(codes, mask=codes < 0)
-                arr = dictionary.take(indices)
-            arrays.append(arr)
+        out = []
+        for _, (how, *x) in self.columns:
+            if how == "int":
+                vals, mask = x
+                out.append(pa.array(vals[a:b], type=pa.int64(), mask=None if mask is None else mask[a:b]))
+            elif how == "float":
+                out.append(pa.array(x[0][a:b], type=pa.float64(), from_pandas=True))
+            elif how == "date":
+                days, mask = x
+                out.append(pa.array(days[a:b], type=pa.int32(), mask=mask[a:b]).cast(pa.date32()))
+            elif how == "text":
+                codes, dictionary = x
+                c = codes[a:b]
+                out.append(dictionary.take(pa.array(c, mask=c < 0)))
+            else:  # an Arrow array made whole
+                out.append(x[0].slice(a, b - a))
+        return out
+
+    def schema(self):
+        import pyarrow as pa
+
+        types = {"int": pa.int64(), "float": pa.float64(), "date": pa.date32(), "text": pa.string()}
+        fields = []
+        for c, (how, *x) in self.columns:
             meta = {"sqltype": c.sqltype, "kind": c.kind}
-            fields.append(pa.field(c.name_for(self.year), arr.type, nullable=True, metadata=meta))
-        schema = pa.schema(fields, metadata={"leokit.view": self.name})
-        return pa.Table.from_arrays(arrays, schema=schema)
+            typ = x[0].type if how == "arrow" else types[how]
+            fields.append(pa.field(c.name_for(self.year), typ, nullable=True, metadata=meta))
+        return pa.schema(fields, metadata={"leokit.view": self.name})
+
+    def table(self, a=0, b=None):
+        import pyarrow as pa
+
+        b = self.n if b is None else b
+        return pa.Table.from_arrays(self._arrays(a, b), schema=self.schema())
+
+    def write_parquet(self, path):
+        import pyarrow.parquet as pq
+
+        if self.n == 0:
+            pq.write_table(self.table(), path, compression="zstd")
+            return
+        with pq.ParquetWriter(path, self.schema(), compression="zstd") as w:
+            for a in range(0, self.n, _ROW_GROUP):
+                w.write_table(self.table(a, min(a + _ROW_GROUP, self.n)))
 
 
 _STR_LIMIT = 2**31 - 1 - 2**20  # Arrow string data above this is chunked by pa.array
+
+
+def _addresses(values):
+    """The object addresses a contiguous 1-d object array holds, as a uintp view (valid while
+    `values` lives; it is only read)."""
+    import ctypes
+
+    if len(values) == 0:
+        return np.empty(0, dtype=np.uintp)
+    buf = (ctypes.c_size_t * len(values)).from_address(values.ctypes.data)
+    return np.frombuffer(buf, dtype=np.uintp)
+
+
+def _first_rows(codes, k, step=1 << 20):
+    """Row of the first occurrence of each code 0..k-1 (codes from pd.factorize, which
+    numbers values in order of first appearance), scanning only as far as needed."""
+    out = np.empty(k, dtype=np.intp)
+    seen = -1  # the largest code met so far
+    for a in range(0, len(codes), step):
+        if seen == k - 1:
+            break
+        c = codes[a : a + step]
+        before = np.empty(len(c), dtype=c.dtype)
+        before[0] = seen
+        np.maximum.accumulate(c[:-1], out=before[1:])
+        np.maximum(before[1:], seen, out=before[1:])
+        new = np.flatnonzero(c > before)
+        out[c[new]] = a + new
+        seen = max(seen, int(c.max()))
+    return out
+
+
+def _factorize_text(values):
+    """(codes, uniques) of an object array of text: codes -1 for NULL (None, NaN, ...), as
+    pd.factorize gives, or None when a value is not a str.
+
+    Rows are grouped by the object they hold (its address), which is much cheaper than
+    hashing text: a generated column repeats a few objects, and a view sorted by a key holds
+    it in runs of rows. Columns of per-row objects are grouped by text. uniques may hold a
+    text twice, as different objects, and an unused entry where a NULL object was; neither
+    changes the checksum (each row hashes its text) nor the Arrow array (each row takes its
+    text).
+    """
+    values = np.ascontiguousarray(values, dtype=object)
+    n = len(values)
+    addr = _addresses(values)
+    probe = addr[: min(n, 4096)]
+    if len(probe) > 64 and len(np.unique(probe)) > len(probe) // 2:  # mostly per-row objects
+        return _factorize_by_value(values)
+    heads = np.flatnonzero(addr[1:] != addr[:-1]) + 1 if n > 1 else np.empty(0, dtype=np.intp)
+    if n and 3 * (len(heads) + 1) < n:  # long runs of one object: factorize the runs
+        heads = np.concatenate([[0], heads])
+        run_codes, uaddr = pd.factorize(addr[heads])
+        first = heads[_first_rows(run_codes, len(uaddr))]
+        codes = np.repeat(run_codes, np.diff(np.append(heads, n)))
+        del run_codes
+    else:
+        del heads
+        codes, uaddr = pd.factorize(addr)
+        first = _first_rows(codes, len(uaddr))
+    del addr
+    uniques = values[first]
+    null = np.flatnonzero(pd.isna(uniques))
+    text = np.delete(uniques, null) if len(null) else uniques
+    if len(text) and infer_dtype(text, skipna=False) != "string":
+        return None  # numbers, bytes, dates ...: conform converts them to text
+    for k in null:  # rows holding a NULL object: code -1 (its uniques entry goes unused)
+        codes[codes == k] = -1
+        uniques[k] = ""
+    if len(uniques) > max(100_000, n // 4):  # many objects: group them by text after all
+        sub, by_text = pd.factorize(uniques)
+        sub[null] = -1
+        keep = codes >= 0
+        codes[keep] = sub[codes[keep]]
+        uniques = np.asarray(by_text, dtype=object)
+    return codes, uniques
+
+
+def _factorize_by_value(values):
+    """As _factorize_text, grouping rows by text (pd.factorize)."""
+    codes, uniques = pd.factorize(values)
+    uniques = np.asarray(uniques, dtype=object)
+    if len(uniques) and infer_dtype(uniques, skipna=False) != "string":
+        return None
+    return codes, uniques
 
 
 def _canonical(s, kind):
@@ -248,10 +371,8 @@ def _canonical(s, kind):
         return None
     if kind == "str":
         if isinstance(dt, np.dtype) and dt.kind == "O":
-            codes, uniques = pd.factorize(s.to_numpy())
-            if len(uniques) and infer_dtype(uniques, skipna=False) != "string":
-                return None  # numbers, bytes, dates ...: conform converts them to text
-            return "str", (codes, uniques)
+            got = _factorize_text(s.to_numpy())
+            return None if got is None else ("str", got)
         return None
     return None
 
@@ -271,60 +392,75 @@ def _from_read_form(s, kind):
     return "str", (codes, np.asarray(uniques, dtype=object))
 
 
-def _hash_into(h, tag, payload):
-    """The column's part of leokit.extract.content_sha256 (byte for byte the same)."""
+def _hash_input(tag, payload):
+    """What the column adds to the checksum, ready for `_hash_table` (which needs no GIL)."""
     if tag in ("int", "date"):
         vals, mask = payload
-        h.update(np.ascontiguousarray(vals, dtype="<i8"))
-        h.update(np.ascontiguousarray(mask, dtype="u1"))
-    elif tag == "float":
+        return ("bytes", np.ascontiguousarray(vals, dtype="<i8"), np.ascontiguousarray(mask, dtype="u1"))
+    if tag == "float":
         vals = np.asarray(payload, dtype="float64")
-        h.update(np.ascontiguousarray(np.where(np.isnan(vals), np.nan, vals), dtype="<f8"))
-    else:
-        codes, uniques = payload
-        table = np.empty(len(uniques) + 1, dtype=object)
-        table[:-1] = uniques
-        table[-1] = ""  # NULL and '' hash alike
-        hashed = pd.util.hash_array(table, categorize=False).astype("<u8")  # already unique
-        step = 1 << 22
-        for a in range(0, len(codes), step):  # codes -1 (NULL) pick the last entry
-            h.update(np.ascontiguousarray(hashed[codes[a : a + step]]))
+        return ("bytes", np.ascontiguousarray(np.where(np.isnan(vals), np.nan, vals), dtype="<f8"))
+    codes, uniques = payload
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = uniques
+    table[-1] = ""  # NULL and '' hash alike
+    hashed = pd.util.hash_array(table, categorize=False).astype("<u8")  # already unique
+    return ("text", hashed, codes)  # row i hashes as hashed[codes[i]] (-1: the last entry)
+
+
+def _hash_table(head, columns):
+    """leokit.extract.content_sha256, byte for byte: the header, then each column."""
+    h = hashlib.sha256()
+    h.update(head)
+    step = 1 << 22
+    for how, *arrays in columns:
+        if how == "text":
+            hashed, codes = arrays
+            for a in range(0, len(codes), step):
+                h.update(np.ascontiguousarray(hashed[codes[a : a + step]]))
+        else:
+            for part in arrays:
+                h.update(part)
+    return h.hexdigest()
 
 
 def _arrow_of(tag, payload, s):
-    """The Arrow array (or text's (codes, dictionary)) _arrow_table gives for the column."""
+    """How _Parts makes the column's Arrow arrays: what _arrow_table gives for it."""
     import pyarrow as pa
 
     if tag == "int":
         vals, mask = payload
-        return pa.array(vals, type=pa.int64(), mask=mask if mask.any() else None)
+        return ("int", vals, mask if mask.any() else None)
     if tag == "float":
-        return pa.array(np.asarray(payload, dtype="float64"), type=pa.float64(), from_pandas=True)
+        return ("float", np.asarray(payload, dtype="float64"))
     if tag == "date":
         days, mask = payload
-        return pa.array(days.astype("int32"), type=pa.int32(), mask=mask).cast(pa.date32())
+        return ("date", days.astype("int32"), mask)
     import pyarrow.compute as pc
 
     codes, uniques = payload
     dictionary = pa.array(uniques, type=pa.string())
-    if len(codes):
+    if len(codes) and len(uniques):
         lengths = np.asarray(pc.binary_length(dictionary).fill_null(0), dtype=np.int64)
-        total = int(np.dot(np.bincount(codes[codes >= 0], minlength=len(uniques)), lengths))
-        if total > _STR_LIMIT:  # pa.array would chunk it: do exactly that
-            vals = s.to_numpy(dtype=object, copy=True)
-            vals[codes < 0] = None
-            return pa.array(vals, type=pa.string(), from_pandas=True)
-    small = codes.astype(np.int32) if len(uniques) < 2**31 - 1 else codes
-    return (small, dictionary)
+        if int(lengths.max()) * len(codes) > _STR_LIMIT:  # maybe more than pa.array holds
+            total = 0
+            for a in range(0, len(codes), 1 << 22):
+                c = codes[a : a + (1 << 22)]
+                total += int(lengths[c[c >= 0]].sum())
+            if total > _STR_LIMIT:  # pa.array would chunk it: do exactly that
+                vals = s.to_numpy(dtype=object, copy=True)
+                vals[codes < 0] = None
+                return ("arrow", pa.array(vals, type=pa.string(), from_pandas=True))
+    return ("text", codes, dictionary)
 
 
 def _prepare_table(name, v, year, cols, registry):
-    """(_Parts, content checksum) of one table, converting each column once."""
+    """(_Parts, checksum input) of one table, converting each column once; the checksum is
+    `_hash_table(*input)`."""
     parts = _Parts(name, v, year, len(cols))
-    h = hashlib.sha256()
     header = [[c.name_for(year), c.kind] for c in v.columns_for(year)]
-    h.update(json.dumps(header, sort_keys=True).encode("utf-8"))
-    h.update(str(len(cols)).encode("ascii"))
+    head = json.dumps(header, sort_keys=True).encode("utf-8") + str(len(cols)).encode("ascii")
+    hashing = []
     conformed = None
     for i, c in enumerate(v.columns_for(year)):
         s = cols.series(i)
@@ -335,9 +471,11 @@ def _prepare_table(name, v, year, cols, registry):
             s = conformed[c.name_for(year)]
             got = _from_read_form(s, c.kind)
         tag, payload = got
-        _hash_into(h, tag, payload)
-        parts.columns.append((c, _arrow_of(tag, payload, s)))
-    return parts, h.hexdigest()
+        hashing.append(_hash_input(tag, payload))
+        arrow = _arrow_of(tag, payload, s)
+        parts.columns.append((c, arrow))
+        parts.nbytes += sum(x.nbytes for x in arrow[1:] if isinstance(x, np.ndarray) and x.base is None)
+    return parts, (head, hashing)
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -392,8 +530,10 @@ def _write_parquet(df, v, year, name, folder):
     import pyarrow.parquet as pq
 
     path = os.path.join(folder, name + FILE_SUFFIX["parquet"])
-    table = df.table() if isinstance(df, _Parts) else _arrow_table(df, v, year, name)
-    pq.write_table(table, path, compression="zstd")
+    if isinstance(df, _Parts):
+        df.write_parquet(path)
+    else:
+        pq.write_table(_arrow_table(df, v, year, name), path, compression="zstd")
 
 
 def _write_csv(df, v, year, name, folder):
@@ -482,8 +622,9 @@ def _write_duckdb(plan, folder, schema, progress_bar, registry):
         try:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {q(schema)}")
             for name, v, year, cols in items:
-                parts, sha = _prepare_table(name, v, year, cols, registry)
-                done[name] = (name, v, year, len(cols), sha)
+                parts, hash_input = _prepare_table(name, v, year, cols, registry)
+                done[name] = (name, v, year, len(cols), _hash_table(*hash_input))
+                del hash_input
                 arrow = parts.table()
                 del parts
                 con.register("__leokit_table", arrow)
@@ -496,10 +637,75 @@ def _write_duckdb(plan, folder, schema, progress_bar, registry):
     return [done[name] for name, _, _, _ in plan]
 
 
+_BACKLOG_BYTES = 3 * 2**30  # converted tables waiting for the parquet writer, at most
+
+
+def _lower_priority():
+    """Nice the calling thread (Linux: priorities are per thread); elsewhere a no-op."""
+    try:
+        import threading
+
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass
+
+
+class _Pipeline:
+    """Parquet files written by a worker thread, checksums hashed by another (Arrow and
+    hashlib work without the GIL), while the main thread converts the next tables. Tables
+    wait for the writer up to _BACKLOG_BYTES, so the data card can be rendered while the
+    last ones are written. After a failed write no further file is started."""
+
+    def __init__(self, fmt, folder, progress_bar):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.fmt = fmt
+        self.folder = folder
+        self.bar = progress_bar
+        # the converting main thread is the critical path: the workers run at a lower priority
+        self.hasher = ThreadPoolExecutor(1, "leokit-hash", initializer=_lower_priority)
+        self.writer = ThreadPoolExecutor(1, "leokit-write", initializer=_lower_priority)
+        self.sums = []
+        self.waiting = []  # (future, bytes held)
+        self.failed = False
+
+    def _write(self, parts, v, year, name):
+        if self.failed:
+            return
+        try:
+            _FILE_WRITERS[self.fmt](parts, v, year, name, self.folder)
+        except BaseException:
+            self.failed = True
+            raise
+
+    def _settle(self, limit):
+        while self.waiting and sum(b for _, b in self.waiting) > limit:
+            fut, _ = self.waiting.pop(0)
+            fut.result()
+            self.bar.update(1)
+
+    def add(self, parts, hash_input):
+        self.sums.append(self.hasher.submit(_hash_table, *hash_input))
+        self.waiting.append((self.writer.submit(self._write, parts, parts.view, parts.year, parts.name),
+                             parts.nbytes))  # fmt: skip
+        self._settle(max(_BACKLOG_BYTES, 0))
+
+    def checksums(self):
+        return [f.result() for f in self.sums]
+
+    def finish(self):
+        self._settle(-1)
+
+    def close(self):
+        """Stop: let running work end (its errors are not the ones to report)."""
+        self.failed = True
+        for pool in (self.hasher, self.writer):
+            pool.shutdown(wait=True)
+
+
 def _write_files(plan, fmt, folder, progress_bar, registry):
-    """Table by table: convert once, checksum, write. Parquet files are written by a worker
-    thread (Arrow encodes and compresses without the GIL) while the next table is converted;
-    returns (manifest rows per table, the last write still running or None)."""
+    """Table by table: convert once, checksum, write. Returns (manifest rows per table,
+    the parquet pipeline still writing or None)."""
     done = []
     if fmt != "parquet":
         for name, v, year, cols in plan:
@@ -510,25 +716,19 @@ def _write_files(plan, fmt, folder, progress_bar, registry):
             del frame
             progress_bar.update(1)
         return done, None
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leokit-writer")
-    pending = None
+    pipe = _Pipeline(fmt, folder, progress_bar)
     try:
         for name, v, year, cols in plan:
             progress_bar.set_postfix_str(name, refresh=False)
-            parts, sha = _prepare_table(name, v, year, cols, registry)
-            done.append((name, v, year, len(cols), sha))
-            if pending is not None:  # at most one table waits to be written
-                pending.result()
-                progress_bar.update(1)
-            pending = pool.submit(_FILE_WRITERS[fmt], parts, v, year, name, folder)
-            del parts
+            parts, hash_input = _prepare_table(name, v, year, cols, registry)
+            pipe.add(parts, hash_input)
+            del parts, hash_input
+        sums = pipe.checksums()
     except BaseException:
-        pool.shutdown(wait=True)
+        pipe.close()
         raise
-    pool.shutdown(wait=False)  # the last write finishes on its own; the caller waits for it
-    return done, pending
+    done = [(name, v, year, len(cols), sha) for (name, v, year, cols), sha in zip(plan, sums)]
+    return done, pipe
 
 
 _FILE_WRITERS = {"parquet": _write_parquet, "csv": _write_csv, "dta": _write_dta}
@@ -628,17 +828,14 @@ def write_extract(
                 text = content(manifest) if callable(content) else content
                 _write_text(os.path.join(tmp, fname), text)
             _write_text(os.path.join(tmp, MANIFEST), _json(manifest))
-            if pending is not None:  # the last table's file, written meanwhile
-                pending.result()
+            if pending is not None:  # the last tables' files, written meanwhile
+                pending.finish()
+                pending.close()
                 pending = None
-                bar.update(1)
         _swap(tmp, out)
     except BaseException:
         if pending is not None:
-            try:
-                pending.result()
-            except BaseException:  # noqa: BLE001 - the first error is the one to report
-                pass
+            pending.close()
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
         for d in made:  # folders this call created, innermost first, if still empty
