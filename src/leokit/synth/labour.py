@@ -257,6 +257,14 @@ def _uniform_below(rng, shape, p, rows_per_chunk=1 << 18):
     return out
 
 
+_BLOCK = 1 << 21  # rows per block when a long computation is done a block at a time
+
+
+def _blocks(n, size=_BLOCK):
+    """(start, stop) of consecutive blocks covering range(n)."""
+    return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+
 def _stable_order(major, minor=None, minor_size=1):
     """Row order of a stable sort by (major, minor): integers, 0 <= minor < minor_size."""
     key = major.astype(np.int64)
@@ -279,38 +287,47 @@ def _keyed_rows(code, t_idx, keys):
     .drop_duplicates([Edukey, TaxYear]).sort_values([Edukey, TaxYear], kind='mergesort')`
     gives, computed on integer codes)."""
     rows = np.flatnonzero(code != keys.edukey_blank)
-    rank = keys.edukey_rank()[code[rows]]
+    rank = keys.edukey_rank()
+    fast = _runs_in_key_order(code[rows], t_idx[rows], rank)
+    if fast is not None:
+        return rows[fast]
+    r = rank[code[rows]]
     t_r = t_idx[rows]
-    order = _stable_order(rank, t_r, len(YEARS))
-    rows, rank, t_r = rows[order], rank[order], t_r[order]
-    return rows[_first_of_runs(rank, t_r)]
+    order = _stable_order(r, t_r, len(YEARS))
+    rows, r, t_r = rows[order], r[order], t_r[order]
+    return rows[_first_of_runs(r, t_r)]
 
 
-def _with_null(values, null_at, index):
-    """Object column values[index], None where null_at (np.where(null_at, None, ...))."""
-    lut = np.empty(len(values) + 1, dtype=object)
-    lut[:-1] = values
-    lut[-1] = None
-    return lut[np.where(null_at, len(values), index)]
+def _runs_in_key_order(code, t, rank):
+    """The stable order by (rank[code], t), when rows come as runs of one key with t rising
+    (a person's years) and no key in two runs: then sorting the runs is enough, and no
+    (key, year) repeats. None when the rows are not like that."""
+    n = len(code)
+    if n == 0:
+        return np.empty(0, dtype=np.intp)
+    same = code[1:] == code[:-1]
+    if not (t[1:][same] > t[:-1][same]).all():
+        return None
+    starts = np.flatnonzero(~same) + 1
+    starts = np.concatenate([[0], starts])
+    del same
+    run_rank = rank[code[starts]]
+    order = np.argsort(run_rank, kind="stable")
+    sorted_rank = run_rank[order]
+    if len(sorted_rank) > 1 and not (sorted_rank[1:] > sorted_rank[:-1]).all():
+        return None  # a key in two runs
+    lens = np.diff(np.append(starts, n))[order]
+    shift = starts[order] - (np.cumsum(lens) - lens)  # run start minus its place in the output
+    out = np.repeat(shift, lens)
+    out += np.arange(n)
+    return out
 
 
 _TAX_YEAR_CODE = tax_year_code(YEARS).astype(np.int64)  # by index into YEARS
 
 
-def _whole_or_null(values, null_at):
-    """Int64 column of whole-number floats, NULL where null_at: what
-    pd.array(np.where(null_at, nan, values), dtype="Float64").astype("Int64") gives, made
-    directly (a masked slot holds what pandas' cast of NaN to int64 leaves there)."""
-    null_at = np.asarray(null_at, dtype=bool)
-    vals = np.where(null_at, 0.0, values)
-    data = vals.astype(np.int64)
-    if (data != vals).any():
-        raise ValueError("cannot make an Int64 column of numbers that are not whole")
-    data[null_at] = _NAN_AS_INT64
-    return pd.arrays.IntegerArray(data, null_at.copy())
-
-
 def _nan_as_int64():
+    """What pandas leaves under the mask of pd.array(nan, dtype="Float64").astype("Int64")."""
     return int(pd.array(np.array([np.nan]), dtype="Float64").astype("Int64")._data[0])
 
 
@@ -430,12 +447,13 @@ def make(P, H, areas, keys, sizes, rng):
 
     # ---- what the extract shows: linked main_enterprise and education-linked keys
     pp, tt = np.nonzero(emp)
+    n = len(pp)
     ty_start = YEARS[tt]
     ekey = keys.edukey_codes(pp, ty_start)
-    ent_null = rng.random(len(pp)) < UNLINKED_PAYE
+    ent_null = _uniform_below(rng, (n,), UNLINKED_PAYE)
     fmain = firm[pp, tt]
     main = np.where(ent_null, -1, fmain)
-    del ent_null
+    del ent_null, firm
     linked = keys.linked_edukey_person()
     visible = linked[pp] & (ekey != keys.edukey_blank)
     gv = g[pp, tt]
@@ -454,65 +472,64 @@ def make(P, H, areas, keys, sizes, rng):
     geo_msoa = np.where(g_abroad, -1, msoa[gp, gt])
     Nsh_rows, tot, cnt = loo_share(geo_msoa, gt, g[gp, gt], gvis, len(areas.msoa_rate), T)
     del gvis, geo_msoa
-    # each person-year's neighbour share (people without a row: share of all visible residents)
-    Nsh = np.full((N, T), np.nan)
-    Nsh[gp, gt] = Nsh_rows
-    del Nsh_rows
-    need = np.isnan(Nsh) & labour
-    if need.any():
-        npn, ntn = np.nonzero(need)
-        cell = msoa[npn, ntn].astype(np.int64) * T + ntn
+    # each employed person-year's neighbour share: its geography row's; without one (or
+    # NaN there), for people in the labour market, the share of all visible residents
+    geo_at = np.full(N * T, -1, dtype=_index_dtype(len(gp)))
+    geo_at[gp.astype(np.int64) * T + gt] = np.arange(len(gp))
+    at = geo_at[pp.astype(np.int64) * T + tt]
+    del geo_at
+    Nrow = np.where(at >= 0, Nsh_rows[np.maximum(at, 0)], np.nan)
+    del at, Nsh_rows
+    need = np.flatnonzero(np.isnan(Nrow) & labour[pp, tt])
+    if len(need):
+        cell = msoa[pp[need], tt[need]].astype(np.int64) * T + tt[need]
         c = cnt[cell]
-        Nsh[npn, ntn] = np.where(c > 0, tot[cell] / np.maximum(c, 1), 0.0)
-        del npn, ntn, cell, c
+        Nrow[need] = np.where(c > 0, tot[cell] / np.maximum(c, 1), 0.0)
+        del cell, c
     del need, tot, cnt
     # the geography view draws nothing: build it now and let its row arrays go
     geography = geography_view(gp, gt, g_abroad, oa, areas, keys, geo_key)
     del gp, gt, g_abroad, geo_key, oa
 
-    # ---- pay
+    # ---- pay, a block of rows at a time (the sum is evaluated left to right, term by
+    # term, as the one expression it stands for; the random terms are drawn whole)
     lab_rows = labour[pp, tt]
-    age = ty_start - P.birth_year[pp]
-    x = np.clip(age - 18, 0, None)
-    mu = 9.12 + 0.025 * (ty_start - 2010) + 0.062 * x - 0.0014 * x**2
-    del x
-    person = (EARN_ABILITY * P.a + EARN_AMBITION * P.m + EARN_FAMILY * P.f + SD_PERSON * P.u)[pp]
     he = he_done[pp, tt]
-    Sx = np.nan_to_num(S)
-    Nrow = Nsh[pp, tt]
-    del Nsh
-    Nx = np.nan_to_num(Nrow)
     eta_rows = F.eta[fmain, tt]
-    # the sum below is evaluated left to right, term by term, as one expression would be
-    lnw = mu + BETA_HE * he
-    del mu
-    lnw += BETA_SEL * H.sel[pp] * he
-    lnw += person
-    del person
-    lnw += F.psi[fmain]
-    lnw += eta_rows
-    lnw += areas.msoa_pay[msoa[pp, tt]]
-    lnw += THETA_COWORKER * Sx
-    lnw += KAPPA_DEGREE_X_SHARE * gv * (Sx - 0.5)
-    del Sx
-    lnw += LAMBDA_NEIGHBOUR * Nx
-    del Nx
-    lnw += rng.normal(0, SD_TRANSITORY, len(pp))
-    lnw_student = 8.9 + 0.1 * (age - 16) + rng.normal(0, 0.35, len(pp))
-    del age
-    lnw = np.where(lab_rows, lnw, lnw_student)
-    del lnw_student
+    person_all = EARN_ABILITY * P.a + EARN_AMBITION * P.m + EARN_FAMILY * P.f + SD_PERSON * P.u
+    lnw = np.empty(n)
+    for a, b in _blocks(n):
+        p_, t_, he_ = pp[a:b], ty_start[a:b], he[a:b]
+        age = t_ - P.birth_year[p_]
+        x = np.clip(age - 18, 0, None)
+        v = 9.12 + 0.025 * (t_ - 2010) + 0.062 * x - 0.0014 * x ** 2 + BETA_HE * he_
+        v += BETA_SEL * H.sel[p_] * he_
+        v += person_all[p_]
+        v += F.psi[fmain[a:b]]
+        v += eta_rows[a:b]
+        v += areas.msoa_pay[msoa[p_, tt[a:b]]]
+        Sx = np.nan_to_num(S[a:b])
+        v += THETA_COWORKER * Sx
+        v += KAPPA_DEGREE_X_SHARE * gv[a:b] * (Sx - 0.5)
+        v += LAMBDA_NEIGHBOUR * np.nan_to_num(Nrow[a:b])
+        lnw[a:b] = v
+    del person_all
+    lnw += rng.normal(0, SD_TRANSITORY, n)
+    noise = rng.normal(0, 0.35, n)
+    for a, b in _blocks(n):
+        age = ty_start[a:b] - P.birth_year[pp[a:b]]
+        student = 8.9 + 0.1 * (age - 16) + noise[a:b]
+        lnw[a:b] = np.where(lab_rows[a:b], lnw[a:b], student)
+    del noise
     r_d0 = d0[pp, tt]
     r_d1 = d1[pp, tt]
     days = (r_d1 - r_d0).astype(float)
     frac = days / ndays[tt]
-    earn = np.exp(lnw) * frac
-    earn_i = np.round(earn).astype(np.int64)
-    del earn
-    zero = rng.random(len(pp)) < 0.01
-    earn_i[zero] = 0
-    del zero
-    lel = (ty_start < 2013) & (earn_i < 5000) & (rng.random(len(pp)) < LEL_DROP)
+    earn_i = np.empty(n, dtype=np.int64)
+    for a, b in _blocks(n):
+        earn_i[a:b] = np.round(np.exp(lnw[a:b]) * frac[a:b])
+    earn_i[_uniform_below(rng, (n,), 0.01)] = 0
+    lel = (ty_start < 2013) & (earn_i < 5000) & _uniform_below(rng, (n,), LEL_DROP)
 
     truth_rows = dict(
         pid=pp,
@@ -543,7 +560,7 @@ def make(P, H, areas, keys, sizes, rng):
     employment = spells_from_years(pp, tt, r_d0, r_d1, year_start, ndays, keys, rng)
     del pp, tt, ty_start, r_d0, r_d1, frac
     benefit = benefits(P, emp, labour, d0, d1, year_start, ndays, keys, rng)
-    del emp, d0, d1, firm
+    del emp, d0, d1
     sa = self_assessment(P, active, keys, rng)
     idbr = idbr_view(F)
     scheme = scheme_view(F)
@@ -559,79 +576,142 @@ def make(P, H, areas, keys, sizes, rng):
     return F, tables, truth_rows
 
 
+class _Columns:
+    """Output columns of a view, allocated once and filled a block of rows at a time (the
+    temporaries of a block stay small; only the columns themselves take memory)."""
+
+    def __init__(self, n):
+        self.n = n
+        self.data = {}
+
+    def objects(self, name, lut, index, a, b):
+        """Object column lut[index] for rows a:b."""
+        out = self.data.get(name)
+        if out is None:
+            out = self.data[name] = np.empty(self.n, dtype=object)
+        np.take(lut, index, out=out[a:b], mode="clip")  # (mode 'raise' would buffer)
+
+    def numbers(self, name, values, a, b, dtype=np.int64):
+        out = self.data.get(name)
+        if out is None:
+            out = self.data[name] = np.empty(self.n, dtype=dtype)
+        out[a:b] = values
+
+    def nullable(self, name, values, null_at, a, b, fill):
+        """Int64 column: values (whole numbers) with NULL where null_at; `fill` is what
+        pandas holds under the mask for the column built as before."""
+        if name not in self.data:
+            self.data[name] = (np.empty(self.n, dtype=np.int64), np.empty(self.n, dtype=bool))
+        data, mask = self.data[name]
+        vals = np.where(null_at, 0.0, values)
+        ints = vals.astype(np.int64)
+        if (ints != vals).any():
+            raise ValueError("cannot make an Int64 column of numbers that are not whole")
+        ints[null_at] = fill
+        data[a:b] = ints
+        mask[a:b] = null_at
+
+    def frame(self, view_name):
+        out = {}
+        for name, v in self.data.items():
+            out[name] = pd.arrays.IntegerArray(*v) if isinstance(v, tuple) else v
+        return _frame_taken(view_name, None, out)
+
+
+def _lut(values, *more):
+    """Object lookup table: values, then the extra entries (None for NULL)."""
+    lut = np.empty(len(values) + len(more), dtype=object)
+    lut[: len(values)] = values
+    for i, m in enumerate(more):
+        lut[len(values) + i] = m
+    return lut
+
+
+_YEAR_2017 = int(np.searchsorted(YEARS, 2017))  # tax years from 2017/18 use the 2020 IDBR
+
+
 def earnings_view(F, keys, rows, pp, tt, ekey, earn_i, main, firm2, move_day, d0, d1, days):
     """leo_earnings from the person-year rows `rows` (already filtered and in final order)."""
-    tt = tt[rows]
-    ty_start = YEARS[tt]
-    earn_r = earn_i[rows]
-    f1 = main[rows]
-    f2 = firm2[pp[rows], tt]
-    md = move_day[pp[rows], tt]
-    r0, r1 = d0[rows], d1[rows]
-    two = f2 >= 0
-    share_main = np.where(two, np.maximum(r1 - md, md - r0) / np.maximum(days[rows], 1), 1.0)
-    del md, r0, r1
-    has1 = f1 >= 0
-    no1 = ~has1
-    sy2020 = ty_start >= 2017
     n_firms = F.n
-    c1 = np.maximum(f1, 0)
-    c2 = np.maximum(f2, 0)
     # SIC codes: 2019 list below index n_firms, 2020 list from n_firms; compared as codes
     sic_text = np.concatenate([F.sic, F.sic_2020])
     sic_code, _ = pd.factorize(sic_text)
-    sic_main_i = c1 + n_firms * sy2020
-    sic2_i = c2 + n_firms * sy2020
     sec_code = np.unique(F.section, return_inverse=True)[1].reshape(-1)
-    sec_differs = sec_code[c2] != sec_code[c1]
-    sic_differs = sic_code[sic2_i] != sic_code[sic_main_i]
-    n_emp = has1.astype(int) + (two & (f2 >= 0)).astype(int)
-    ent_earn = np.round(earn_r * share_main)  # whole pounds (NULL without a main employer)
-    n_sec = np.where(has1, 1 + (two & sec_differs), 0)
-    n_sic = np.where(has1, 1 + (two & sic_differs), 0)
-    del share_main, sec_differs, sic_differs, c2, sic2_i, f2, two
-    section_text = F.section.astype(object)
-
-    def ints(v):  # pd.array(np.where(has1, v, nan), dtype="Float64").astype("Int64")
-        return _whole_or_null(v, no1)
-
-    data = {
-        "Edukey": keys.edukey_table[ekey[rows]],
-        "TaxYear": _TAX_YEAR_CODE[tt],
-        "Earnings": earn_r,
-        "main_enterprise": _with_null(F.entkey, no1, c1),
-        "enterprise_earnings": ints(ent_earn),
-        "tied_main_record_enterprise_sic_fg": _int_or_null(0, no1),
-        "Num_Employments": n_emp.astype(np.int64),
-        "Main_Section": _with_null(section_text, no1, c1),
-        "Section_Earnings": ints(np.where(n_sec == 1, earn_r, ent_earn)),
-        "Tied_Main_Section_Flag": _int_or_null(0, no1),
-        "Num_Sections": n_sec.astype(np.int64),
-        "Main_SIC2007": _with_null(sic_text, no1, sic_main_i),
-        "SIC_Earnings": ints(np.where(n_sic == 1, earn_r, ent_earn)),
-        "Tied_Main_SIC_Flag": _int_or_null(0, no1),
-        "Num_SIC": n_sic.astype(np.int64),
-        "main_enterprise_linked_sic2007": _with_null(sic_text, no1, sic_main_i),
-        "main_enterprise_linked_section": _with_null(section_text, no1, c1),
-    }
-    return _frame_taken("leo_earnings", None, data)
+    entkey = _lut(F.entkey, None)
+    section = _lut(F.section.astype(object), None)
+    sic = _lut(sic_text, None)
+    no_firm, no_sic = n_firms, 2 * n_firms  # the None entries
+    out = _Columns(len(rows))
+    for a, b in _blocks(len(rows)):
+        r = rows[a:b]
+        t_ = tt[r]
+        p_ = pp[r]
+        earn = earn_i[r]
+        f1 = main[r]
+        f2 = firm2[p_, t_]
+        md = move_day[p_, t_]
+        r0, r1 = d0[r], d1[r]
+        two = f2 >= 0
+        share_main = np.where(two, np.maximum(r1 - md, md - r0) / np.maximum(days[r], 1), 1.0)
+        has1 = f1 >= 0
+        no1 = ~has1
+        sy2020 = t_ >= _YEAR_2017
+        c1 = np.maximum(f1, 0)
+        c2 = np.maximum(f2, 0)
+        sic_main_i = c1 + n_firms * sy2020
+        sic2_i = c2 + n_firms * sy2020
+        n_emp = has1.astype(int) + (two & (f2 >= 0)).astype(int)
+        ent_earn = np.round(earn * share_main)  # whole pounds (NULL without a main employer)
+        n_sec = np.where(has1, 1 + (two & (sec_code[c2] != sec_code[c1])), 0)
+        n_sic = np.where(has1, 1 + (two & (sic_code[sic2_i] != sic_code[sic_main_i])), 0)
+        firm_i = np.where(no1, no_firm, c1)
+        sic_i = np.where(no1, no_sic, sic_main_i)
+        out.objects("Edukey", keys.edukey_table, ekey[r], a, b)
+        out.numbers("TaxYear", _TAX_YEAR_CODE[t_], a, b)
+        out.numbers("Earnings", earn, a, b)
+        out.objects("main_enterprise", entkey, firm_i, a, b)
+        out.nullable("enterprise_earnings", ent_earn, no1, a, b, _NAN_AS_INT64)
+        out.nullable("tied_main_record_enterprise_sic_fg", 0.0, no1, a, b, 1)
+        out.numbers("Num_Employments", n_emp, a, b)
+        out.objects("Main_Section", section, firm_i, a, b)
+        out.nullable("Section_Earnings", np.where(n_sec == 1, earn, ent_earn), no1, a, b, _NAN_AS_INT64)
+        out.nullable("Tied_Main_Section_Flag", 0.0, no1, a, b, 1)
+        out.numbers("Num_Sections", n_sec, a, b)
+        out.objects("Main_SIC2007", sic, sic_i, a, b)
+        out.nullable("SIC_Earnings", np.where(n_sic == 1, earn, ent_earn), no1, a, b, _NAN_AS_INT64)
+        out.nullable("Tied_Main_SIC_Flag", 0.0, no1, a, b, 1)
+        out.numbers("Num_SIC", n_sic, a, b)
+        out.objects("main_enterprise_linked_sic2007", sic, sic_i, a, b)
+        out.objects("main_enterprise_linked_section", section, firm_i, a, b)
+    return out.frame("leo_earnings")
 
 
 def loo_share(group, t, g, visible, n_groups, T):
     """Leave-one-out share of g among visible members of (group, t); NaN when nobody else.
 
     Also returns the sums and counts of g per cell (group * T + t) over visible members.
+    Done a block of rows at a time: sums of 0/1 and counts are exact in float64 whatever
+    the order of addition, and each row's share is its own arithmetic.
     """
-    ok = visible & (group >= 0)
-    gi = np.maximum(group, 0).astype(np.int64)
-    cell = gi * T + t
-    # sums of 0/1 and counts are exact in float64 whatever the order of addition
-    tot = np.bincount(cell[ok], weights=g[ok], minlength=n_groups * T)
-    cnt = np.bincount(cell[ok], minlength=n_groups * T).astype(float)
-    own = ok.astype(float)
-    num = tot[cell] - own * g
-    den = cnt[cell] - own
-    out = np.where((group >= 0) & (den > 0), num / np.where(den > 0, den, 1), np.nan)
+    n = len(group)
+    tot = np.zeros(n_groups * T)
+    cnt = np.zeros(n_groups * T)
+    for a, b in _blocks(n):
+        gr = group[a:b]
+        ok = visible[a:b] & (gr >= 0)
+        cell = gr[ok].astype(np.int64) * T + t[a:b][ok]
+        tot += np.bincount(cell, weights=g[a:b][ok], minlength=n_groups * T)
+        cnt += np.bincount(cell, minlength=n_groups * T)
+    out = np.empty(n)
+    for a, b in _blocks(n):
+        gr = group[a:b]
+        ok = visible[a:b] & (gr >= 0)
+        cell = np.maximum(gr, 0).astype(np.int64) * T + t[a:b]
+        own = ok.astype(float)
+        gg = g[a:b]
+        num = tot[cell] - own * gg
+        den = cnt[cell] - own
+        out[a:b] = np.where((gr >= 0) & (den > 0), num / np.where(den > 0, den, 1), np.nan)
     return out, tot, cnt
 
 
@@ -814,30 +894,37 @@ def self_assessment(P, active, keys, rng):
 def geography_view(gp, gt, abroad, oa, areas, keys, geo_key):
     """leo_geography from the person-year rows (gp, gt); abroad and geo_key per row."""
     rows = _keyed_rows(geo_key, gt, keys)
-    gp, gt, ab = gp[rows], gt[rows], abroad[rows]
-    o = oa[gp, gt]
-    ms = areas.oa_msoa[o]
-    la = areas.msoa_la[ms]
-    reg = areas.msoa_region[ms]
-    pcon = areas.msoa_pcon[ms]
-    del ms
-    where = ab.astype(np.intp)
-    return _frame_taken(
-        "leo_geography",
-        None,
-        {
-            "Edukey": keys.edukey_table[geo_key[rows]],
-            "TaxYear": _TAX_YEAR_CODE[gt],
-            "COA_2011": _with_null(areas.oa_code, ab, o),
-            "LAUA_anon": _with_null(areas.la_anon, ab, la),
-            "PCON": _with_null(areas.pcon_code, ab, pcon),
-            "PCONNM": _with_null(areas.pcon_name, ab, pcon),
-            "GOR": _with_null(areas.region_codes, ab, reg),
-            "GORNM": _with_null(np.array(list(K.REGIONS.values()), dtype=object), ab, reg),
-            "CTRY": np.array(["E92000001", "Abroad"], dtype=object)[where],
-            "CTRYNM": np.array(["England", "Abroad"], dtype=object)[where],
-        },
-    )
+    small = _index_dtype(len(areas.oa_code))  # MSOA attributes of each row, as small ints
+    oa_msoa = areas.oa_msoa.astype(small)
+    msoa_la = areas.msoa_la.astype(small)
+    msoa_region = areas.msoa_region.astype(small)
+    msoa_pcon = areas.msoa_pcon.astype(small)
+    coa, laua = _lut(areas.oa_code, None), _lut(areas.la_anon, None)
+    pcon_code, pcon_name = _lut(areas.pcon_code, None), _lut(areas.pcon_name, None)
+    gor, gornm = _lut(areas.region_codes, None), _lut(list(K.REGIONS.values()), None)
+    ctry = np.array(["E92000001", "Abroad"], dtype=object)
+    ctrynm = np.array(["England", "Abroad"], dtype=object)
+    out = _Columns(len(rows))
+    for a, b in _blocks(len(rows)):
+        r = rows[a:b]
+        g_p, g_t, ab = gp[r], gt[r], abroad[r]
+        o = oa[g_p, g_t]
+        ms = oa_msoa[o]
+        pick = np.where  # pick(ab, the lookup's NULL entry, values)
+        out.objects("Edukey", keys.edukey_table, geo_key[r], a, b)
+        out.numbers("TaxYear", _TAX_YEAR_CODE[g_t], a, b)
+        out.objects("COA_2011", coa, pick(ab, len(coa) - 1, o), a, b)
+        out.objects("LAUA_anon", laua, pick(ab, len(laua) - 1, msoa_la[ms]), a, b)
+        pcon = pick(ab, len(pcon_code) - 1, msoa_pcon[ms])
+        out.objects("PCON", pcon_code, pcon, a, b)
+        out.objects("PCONNM", pcon_name, pcon, a, b)
+        reg = pick(ab, len(gor) - 1, msoa_region[ms])
+        out.objects("GOR", gor, reg, a, b)
+        out.objects("GORNM", gornm, reg, a, b)
+        where = ab.astype(np.intp)
+        out.objects("CTRY", ctry, where, a, b)
+        out.objects("CTRYNM", ctrynm, where, a, b)
+    return out.frame("leo_geography")
 
 
 MONTHS = np.array(
