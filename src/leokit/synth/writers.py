@@ -306,15 +306,16 @@ def _factorize_text(values):
     probe = addr[: min(n, 4096)]
     if len(probe) > 64 and len(np.unique(probe)) > len(probe) // 2:  # mostly per-row objects
         return _factorize_by_value(values)
-    heads = np.flatnonzero(addr[1:] != addr[:-1]) + 1 if n > 1 else np.empty(0, dtype=np.intp)
-    if n and 3 * (len(heads) + 1) < n:  # long runs of one object: factorize the runs
-        heads = np.concatenate([[0], heads])
+    change = addr[1:] != addr[:-1]
+    if n and 3 * (np.count_nonzero(change) + 1) < n:  # long runs of one object: factorize the runs
+        heads = np.concatenate([[0], np.flatnonzero(change) + 1])
+        del change
         run_codes, uaddr = pd.factorize(addr[heads])
         first = heads[_first_rows(run_codes, len(uaddr))]
         codes = np.repeat(run_codes, np.diff(np.append(heads, n)))
         del run_codes
     else:
-        del heads
+        del change
         codes, uaddr = pd.factorize(addr)
         first = _first_rows(codes, len(uaddr))
     del addr
@@ -332,7 +333,15 @@ def _factorize_text(values):
         keep = codes >= 0
         codes[keep] = sub[codes[keep]]
         uniques = np.asarray(by_text, dtype=object)
-    return codes, uniques
+    return _small_codes(codes, len(uniques)), uniques
+
+
+def _small_codes(codes, k):
+    """codes (-1 .. k-1) in the smallest signed integer type that holds them."""
+    for t in (np.int8, np.int16, np.int32):
+        if k <= np.iinfo(t).max:
+            return codes.astype(t)
+    return codes
 
 
 def _factorize_by_value(values):
@@ -341,7 +350,7 @@ def _factorize_by_value(values):
     uniques = np.asarray(uniques, dtype=object)
     if len(uniques) and infer_dtype(uniques, skipna=False) != "string":
         return None
-    return codes, uniques
+    return _small_codes(codes, len(uniques)), uniques
 
 
 def _canonical(s, kind):
@@ -717,17 +726,21 @@ def _write_files(plan, fmt, folder, progress_bar, registry):
             progress_bar.update(1)
         return done, None
     pipe = _Pipeline(fmt, folder, progress_bar)
+    # smallest tables first: the biggest are then still being written while the caller
+    # renders its extra files (the manifest needs only the checksums)
+    order = sorted(range(len(plan)), key=lambda i: len(plan[i][3]) * len(plan[i][3].actual))
     try:
-        for name, v, year, cols in plan:
+        for i in order:
+            name, v, year, cols = plan[i]
             progress_bar.set_postfix_str(name, refresh=False)
             parts, hash_input = _prepare_table(name, v, year, cols, registry)
             pipe.add(parts, hash_input)
             del parts, hash_input
-        sums = pipe.checksums()
+        sums = dict(zip(order, pipe.checksums()))
     except BaseException:
         pipe.close()
         raise
-    done = [(name, v, year, len(cols), sha) for (name, v, year, cols), sha in zip(plan, sums)]
+    done = [(name, v, year, len(cols), sums[i]) for i, (name, v, year, cols) in enumerate(plan)]
     return done, pipe
 
 
