@@ -23,4 +23,8 @@ def test_environment_matches_pyproject():
 
 def test_binder_installs_the_package():
     post = (ROOT / "postBuild").read_text()
-    assert post.startswith("#!/usr/bin/env bash") and "set -e" in post and "pip install --no-deps -e ." in post
+    assert (
+        post.startswith("#!/usr/bin/env bash")
+        and "set -e" in post
+        and "pip install --no-deps -e ." in post
+    )

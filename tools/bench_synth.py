@@ -64,6 +64,7 @@ def _child(args):
     if "on_stage" in inspect.signature(world_mod.generate).parameters:
         kwargs["on_stage"] = on_stage
     else:  # an older generator without the hook: time the stages through its progress bar
+
         class _Bar:
             def __init__(self):
                 self.t = time.perf_counter()
@@ -161,7 +162,9 @@ def _run_one(scale, args):
             res = json.load(f)
         res["process_seconds"] = wall
         res["peak_rss_bytes"] = maxrss  # the child's VmHWM (peak_rss_self_bytes) agrees
-        res["rows_per_second"] = res["rows"] / res["total_seconds"] if res["total_seconds"] else None
+        res["rows_per_second"] = (
+            res["rows"] / res["total_seconds"] if res["total_seconds"] else None
+        )
         target = TARGETS.get(round(float(scale), 6))
         if target:
             res["target_seconds"], res["target_rss_bytes"] = target
@@ -208,7 +211,11 @@ def _fmt_table(results):
     line("RSS / target", lambda r: f"{r['rss_ratio']:.2f} (of {r['target_rss_bytes'] / GIB:.0f} GiB)"
          if r.get("rss_ratio") is not None else "-")  # fmt: skip
     widths = [max(len(str(x[i])) for x in [head, *rows]) for i in range(len(head))]
-    out = ["  ".join(str(h).rjust(w) if i else str(h).ljust(w) for i, (h, w) in enumerate(zip(head, widths)))]
+    out = [
+        "  ".join(
+            str(h).rjust(w) if i else str(h).ljust(w) for i, (h, w) in enumerate(zip(head, widths))
+        )
+    ]
     out.append("  ".join("-" * w for w in widths))
     for row in rows:
         out.append("  ".join(str(x).rjust(w) if i else str(x).ljust(w)

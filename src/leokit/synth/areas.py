@@ -28,15 +28,21 @@ def make(sizes, rng):
     A = Areas()
     n_la = sizes.las
     # every region has at least one authority, every authority at least one MSOA
-    la_region = np.sort(np.concatenate([np.arange(9), rng.choice(9, size=n_la - 9, p=REGION_SHARE)]))
+    la_region = np.sort(
+        np.concatenate([np.arange(9), rng.choice(9, size=n_la - 9, p=REGION_SHARE)])
+    )
     # MSOAs per authority roughly proportional to a lognormal authority size
     la_size = rng.lognormal(0, 0.5, n_la)
     la_size = la_size / la_size.sum()
-    msoa_la = np.sort(np.concatenate([np.arange(n_la), rng.choice(n_la, size=sizes.msoas - n_la, p=la_size)]))
+    msoa_la = np.sort(
+        np.concatenate([np.arange(n_la), rng.choice(n_la, size=sizes.msoas - n_la, p=la_size)])
+    )
     M = sizes.msoas
     msoa_region = la_region[msoa_la]
     la_effect = rng.normal(0, 0.35, n_la)
-    rate_logit = -0.62 + REGION_RATE_SHIFT[msoa_region] + la_effect[msoa_la] + rng.normal(0, 0.65, M)
+    rate_logit = (
+        -0.62 + REGION_RATE_SHIFT[msoa_region] + la_effect[msoa_la] + rng.normal(0, 0.65, M)
+    )
     rate = np.clip(expit(rate_logit), 0.02, 0.95)
     order = rate.argsort().argsort()
     quintile = 1 + (5 * order) // M

@@ -502,7 +502,7 @@ def make(P, H, areas, keys, sizes, rng):
         p_, t_, he_ = pp[a:b], ty_start[a:b], he[a:b]
         age = t_ - P.birth_year[p_]
         x = np.clip(age - 18, 0, None)
-        v = 9.12 + 0.025 * (t_ - 2010) + 0.062 * x - 0.0014 * x ** 2 + BETA_HE * he_
+        v = 9.12 + 0.025 * (t_ - 2010) + 0.062 * x - 0.0014 * x**2 + BETA_HE * he_
         v += BETA_SEL * H.sel[p_] * he_
         v += person_all[p_]
         v += F.psi[fmain[a:b]]
@@ -674,7 +674,9 @@ def earnings_view(F, keys, rows, pp, tt, ekey, earn_i, main, firm2, move_day, d0
         out.nullable("tied_main_record_enterprise_sic_fg", 0.0, no1, a, b, 1)
         out.numbers("Num_Employments", n_emp, a, b)
         out.objects("Main_Section", section, firm_i, a, b)
-        out.nullable("Section_Earnings", np.where(n_sec == 1, earn, ent_earn), no1, a, b, _NAN_AS_INT64)
+        out.nullable(
+            "Section_Earnings", np.where(n_sec == 1, earn, ent_earn), no1, a, b, _NAN_AS_INT64
+        )
         out.nullable("Tied_Main_Section_Flag", 0.0, no1, a, b, 1)
         out.numbers("Num_Sections", n_sec, a, b)
         out.objects("Main_SIC2007", sic, sic_i, a, b)

@@ -97,10 +97,12 @@ class Keys:
         code = np.concatenate([person[keep], person[two] + self.n])
         order = np.argsort(self.edukey_rank()[code], kind="stable")
         code = code[order]
-        return pd.DataFrame({
-            "AE_ID": np.concatenate([self.ae_id[keep], self.ae_id[two]])[order],
-            "EDUKEY": self.edukey_table[code],
-        })
+        return pd.DataFrame(
+            {
+                "AE_ID": np.concatenate([self.ae_id[keep], self.ae_id[two]])[order],
+                "EDUKEY": self.edukey_table[code],
+            }
+        )
 
     def linked_edukey_person(self):
         """Boolean per person: outcomes reachable from education records through the lookups."""

@@ -21,7 +21,11 @@ def make(sizes, areas, rng):
     S.la = np.sort(la)
     S.nftype = rng.choice(NFTYPES, size=n, p=NFTYPE_SHARE)
     # Independent schools and academies add a little to attainment; the rest is noise.
-    S.effect = rng.normal(0, 0.15, n) + np.where(S.nftype == 25, 0.25, 0.0) + np.where(S.nftype == 24, 0.03, 0.0)
+    S.effect = (
+        rng.normal(0, 0.15, n)
+        + np.where(S.nftype == 25, 0.25, 0.0)
+        + np.where(S.nftype == 24, 0.03, 0.0)
+    )
     S.sixth_form = rng.random(n) < 0.55
     S.laestab = alnum_keys(rng, n, 40, prefix="LE")
     S.urn = alnum_keys(rng, n, 40, prefix="UR")

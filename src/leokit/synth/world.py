@@ -89,23 +89,29 @@ def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False, on_stage=No
     for name in REGISTRY.concrete_names():
         if name in tables:
             ordered[name] = tables[name]
-    params = {"scale": sizes.scale, "seed": int(seed), "generator_version": GENERATOR_VERSION,
-              "pupils_per_cohort": sizes.pupils_per_cohort, "cohorts": list(map(int, np.unique(P.cohort)))}
+    params = {
+        "scale": sizes.scale,
+        "seed": int(seed),
+        "generator_version": GENERATOR_VERSION,
+        "pupils_per_cohort": sizes.pupils_per_cohort,
+        "cohorts": list(map(int, np.unique(P.cohort))),
+    }
     planted["parameters"] = params
     return World(ordered, planted, params)
 
 
 def area_lookup(A):
-    return npd._frame("lookup_area", None, {
-        "OA11CD": A.oa_code,
-        "LSOA11CD": A.lsoa_code[A.oa_lsoa],
-        "MSOA11CD": A.msoa_code[A.oa_msoa],
-        "LAD_anon": A.la_anon[A.msoa_la[A.oa_msoa]],
-        "RGN11CD": A.region_codes[A.msoa_region[A.oa_msoa]],
-        "young_participation_rate": A.msoa_rate[A.oa_msoa],
-        "polar4_quintile": A.msoa_quintile[A.oa_msoa],
-        "idaci_score": A.lsoa_idaci[A.oa_lsoa],
-    })
-
-
-
+    return npd._frame(
+        "lookup_area",
+        None,
+        {
+            "OA11CD": A.oa_code,
+            "LSOA11CD": A.lsoa_code[A.oa_lsoa],
+            "MSOA11CD": A.msoa_code[A.oa_msoa],
+            "LAD_anon": A.la_anon[A.msoa_la[A.oa_msoa]],
+            "RGN11CD": A.region_codes[A.msoa_region[A.oa_msoa]],
+            "young_participation_rate": A.msoa_rate[A.oa_msoa],
+            "polar4_quintile": A.msoa_quintile[A.oa_msoa],
+            "idaci_score": A.lsoa_idaci[A.oa_lsoa],
+        },
+    )

@@ -214,7 +214,9 @@ class _Parts:
         for _, (how, *x) in self.columns:
             if how == "int":
                 vals, mask = x
-                out.append(pa.array(vals[a:b], type=pa.int64(), mask=None if mask is None else mask[a:b]))
+                out.append(
+                    pa.array(vals[a:b], type=pa.int64(), mask=None if mask is None else mask[a:b])
+                )
             elif how == "float":
                 out.append(pa.array(x[0][a:b], type=pa.float64(), from_pandas=True))
             elif how == "date":
@@ -405,7 +407,11 @@ def _hash_input(tag, payload):
     """What the column adds to the checksum, ready for `_hash_table` (which needs no GIL)."""
     if tag in ("int", "date"):
         vals, mask = payload
-        return ("bytes", np.ascontiguousarray(vals, dtype="<i8"), np.ascontiguousarray(mask, dtype="u1"))
+        return (
+            "bytes",
+            np.ascontiguousarray(vals, dtype="<i8"),
+            np.ascontiguousarray(mask, dtype="u1"),
+        )
     if tag == "float":
         vals = np.asarray(payload, dtype="float64")
         return ("bytes", np.ascontiguousarray(np.where(np.isnan(vals), np.nan, vals), dtype="<f8"))
@@ -483,7 +489,9 @@ def _prepare_table(name, v, year, cols, registry):
         hashing.append(_hash_input(tag, payload))
         arrow = _arrow_of(tag, payload, s)
         parts.columns.append((c, arrow))
-        parts.nbytes += sum(x.nbytes for x in arrow[1:] if isinstance(x, np.ndarray) and x.base is None)
+        parts.nbytes += sum(
+            x.nbytes for x in arrow[1:] if isinstance(x, np.ndarray) and x.base is None
+        )
     return parts, (head, hashing)
 
 
@@ -720,7 +728,9 @@ def _write_files(plan, fmt, folder, progress_bar, registry):
         for name, v, year, cols in plan:
             progress_bar.set_postfix_str(name, refresh=False)
             frame = _conformed(cols, v, year, name, registry)
-            done.append((name, v, year, len(frame), content_sha256(frame, v, year, _conformed=True)))
+            done.append(
+                (name, v, year, len(frame), content_sha256(frame, v, year, _conformed=True))
+            )
             _FILE_WRITERS[fmt](frame, v, year, name, folder)
             del frame
             progress_bar.update(1)
@@ -829,7 +839,9 @@ def write_extract(
         os.chmod(tmp, 0o755)
         from tqdm.auto import tqdm
 
-        with tqdm(total=len(plan), desc=f"writing {fmt}", unit="table", disable=not progress) as bar:
+        with tqdm(
+            total=len(plan), desc=f"writing {fmt}", unit="table", disable=not progress
+        ) as bar:
             if fmt == "duckdb":
                 done = _write_duckdb(plan, tmp, schema, bar, registry)
             else:
