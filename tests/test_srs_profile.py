@@ -24,7 +24,12 @@ SRS_TEST_FILES = [
 #: Modules that must import on the SRS profile without pulling in anything beyond the
 #: standard library, pandas and numpy (leokit.extract brings the plain-Python registry).
 SRS_MODULES = ["leokit.derive", "leokit.sdc", "leokit.extract"]
-REGISTRY_MODULES = ["leokit.schema", "leokit.schema.codes", "leokit.schema.core", "leokit.schema.views"]
+REGISTRY_MODULES = [
+    "leokit.schema",
+    "leokit.schema.codes",
+    "leokit.schema.core",
+    "leokit.schema.views",
+]
 
 
 pytestmark = pytest.mark.srs
@@ -75,7 +80,9 @@ def test_srs_modules_import_light(profile):
     out = tool.run_python(code)
     assert out.returncode == 0, out.stdout
     lines = out.stdout.strip().splitlines()
-    assert sorted(ast.literal_eval(lines[-2])) == sorted(["leokit"] + SRS_MODULES + REGISTRY_MODULES), out.stdout
+    assert sorted(ast.literal_eval(lines[-2])) == sorted(
+        ["leokit"] + SRS_MODULES + REGISTRY_MODULES
+    ), out.stdout
     assert ast.literal_eval(lines[-1]) == [], out.stdout
 
 

@@ -23,7 +23,9 @@ def test_committed_extract_conforms_to_registry():
 
 def test_generated_tables_conform(world):
     for name, df in world.tables.items():
-        validate_table(df, name, year=REGISTRY.year_of(name) if "{year}" in REGISTRY.view(name).name else None)
+        validate_table(
+            df, name, year=REGISTRY.year_of(name) if "{year}" in REGISTRY.view(name).name else None
+        )
 
 
 def test_regenerating_gives_the_committed_checksums(world):
@@ -78,8 +80,11 @@ def test_calibration_against_public_magnitudes(world):
     assert 0.12 <= ks4.KS4_FSM.mean() <= 0.17  # FSM on census day, 13-15%
     assert 0.22 <= ks4.KS4_FSM6.mean() <= 0.32  # disadvantaged at KS4, 27%
     h = stack_hesa(t)
-    entrants = set(h[(h.HE_XLEV601 == 4)].merge(pmr_to_ae(t), left_on="HE_PUPILMATCHINGREFANONYMOUS",
-                                                 right_on="PMR").AE_ID)
+    entrants = set(
+        h[(h.HE_XLEV601 == 4)]
+        .merge(pmr_to_ae(t), left_on="HE_PUPILMATCHINGREFANONYMOUS", right_on="PMR")
+        .AE_ID
+    )
     ks4["he"] = ks4.AE_ID.isin(entrants)
     by = ks4.groupby("KS4_FSM").he.mean()
     assert 0.40 <= ks4.he.mean() <= 0.50  # HE by 19 about 45%
@@ -88,23 +93,31 @@ def test_calibration_against_public_magnitudes(world):
     main = app[app.application_route_code == "M"]
     n_app = len(t["ucas_applicant"])
     assert 4.2 <= len(main) / n_app <= 4.8  # about 4.5 choices
-    assert 0.65 <= main.june30_hep_decision_code.isin(["C", "U"]).mean() <= 0.85  # offer rate 70-80%
+    assert (
+        0.65 <= main.june30_hep_decision_code.isin(["C", "U"]).mean() <= 0.85
+    )  # offer rate 70-80%
+    offers = main.june30_hep_decision_code.isin(["C", "U"]).sum() / n_app
+    assert 3.0 <= offers <= 3.9, offers  # about 4.5 choices x 70-80% offer rate
     # graduates: median earnings and sustained employment by years after graduation
-    grads = h[h.HE_XQOBTN01.isin(["H00", "M22"])].merge(pmr_to_ae(t), left_on="HE_PUPILMATCHINGREFANONYMOUS",
-                                                        right_on="PMR")
+    grads = h[h.HE_XQOBTN01.isin(["H00", "M22"])].merge(
+        pmr_to_ae(t), left_on="HE_PUPILMATCHINGREFANONYMOUS", right_on="PMR"
+    )
     grads = grads.drop_duplicates("AE_ID")[["AE_ID", "year"]]
     ek = edukey_to_ae(t)
     e = t["leo_earnings"].merge(ek, left_on="Edukey", right_on="EDUKEY").merge(grads, on="AE_ID")
     e["yag"] = derive.years_after_graduation(e.year, e.TaxYear)
     emp = t["leo_employment"].merge(ek, left_on="EduKey", right_on="EDUKEY")
-    sus = derive.sustained_employment(emp[["AE_ID", "StartDate", "EndDate"]], person="AE_ID",
-                                      data_end=derive.tax_year_end(202021))
+    sus = derive.sustained_employment(
+        emp[["AE_ID", "StartDate", "EndDate"]], person="AE_ID", data_end=derive.tax_year_end(202021)
+    )
     e = e.merge(sus[["AE_ID", "TaxYear", "sustained"]], on=["AE_ID", "TaxYear"], how="left")
     bands = {1: (15000, 23000), 3: (19000, 28000), 5: (22000, 32000)}
     for yag, (lo, hi) in bands.items():
         s = e[(e.yag == yag) & (e.sustained == True)]  # noqa: E712
         assert lo <= s.Earnings.median() <= hi, (yag, s.Earnings.median())
-    g1 = grads.assign(TaxYear=derive.yag_tax_year(grads.year, 1)).merge(sus, how="left", on=["AE_ID", "TaxYear"])
+    g1 = grads.assign(TaxYear=derive.yag_tax_year(grads.year, 1)).merge(
+        sus, how="left", on=["AE_ID", "TaxYear"]
+    )
     rate = g1.sustained.fillna(False).astype(bool).mean()
     assert 0.50 <= rate <= 0.80, rate  # SFR36: 55% at 1 YAG; more recent cohorts higher
 
@@ -116,6 +129,3 @@ def test_bad_scale_and_seed_are_refused():
         generate(scale=0)
     with pytest.raises(ValueError, match="seed"):
         generate(seed=-1)
-
-
-

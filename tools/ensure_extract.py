@@ -1,6 +1,6 @@
-"""Make sure the default extract is present and matches its manifest; regenerate if not.
+"""Make sure the default extract is present, valid and matches its manifest; regenerate if not.
 
-    python tools/ensure_extract.py data_synthetic
+python tools/ensure_extract.py data_synthetic
 """
 
 import json
@@ -17,6 +17,11 @@ def ok(folder):
     missing = [e["file"] for e in m["tables"].values() if not (folder / e["file"]).exists()]
     if missing:
         return False, "missing files: " + ", ".join(missing[:5])
+    from leokit.schema.validate import validate_extract
+
+    report = validate_extract(str(folder))  # rows and content checksums against the manifest too
+    if not report.ok:
+        return False, report.summary().splitlines()[0]
     return True, "{} views, seed {}, scale {}".format(len(m["tables"]), m["seed"], m["scale"])
 
 

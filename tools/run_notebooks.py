@@ -15,22 +15,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def notebooks():
-    return sorted(p for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+def notebooks(folder):
+    return sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--extract", default="data_synthetic")
     ap.add_argument("--out", default="output")
+    ap.add_argument("--notebooks", default=str(ROOT / "notebooks"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     out = (ROOT / args.out).resolve()
     extract = (ROOT / args.extract).resolve()
-    nbs = notebooks()
+    nbs = notebooks(args.notebooks)
     out.mkdir(parents=True, exist_ok=True)
     if not nbs:
         print("No notebooks yet in notebooks/: nothing to execute.")
-        print(f"The default extract is in {extract}")
+        print(f"The default extract is in {extract}; outputs would go to {out}")
         return 0
     import papermill as pm
 
@@ -41,14 +42,22 @@ def main(argv=None):
         t0 = time.time()
         print(f"running {nb.name} ...", flush=True)
         try:
-            pm.execute_notebook(str(nb), str(target), parameters=params, cwd=str(nb.parent),
-                                progress_bar=False, kernel_name="python3")
+            pm.execute_notebook(
+                str(nb),
+                str(target),
+                parameters=params,
+                cwd=str(nb.parent),
+                progress_bar=False,
+                kernel_name="python3",
+            )
         except Exception as exc:  # report every notebook, then fail
             failed.append((nb.name, exc))
             print(f"  FAILED: {str(exc).splitlines()[0] if str(exc) else exc}", file=sys.stderr)
             continue
-        print(f"  done in {time.time() - t0:.1f} s -> {target.relative_to(ROOT)}")
-    print(f"\nOutputs are in {out.relative_to(ROOT)}/ (executed notebooks, and one folder per notebook with results.json)")
+        print(f"  done in {time.time() - t0:.1f} s -> {target}")
+    print(
+        f"\nOutputs are in {out} (executed notebooks, and one folder per notebook with results.json)"
+    )
     return 1 if failed else 0
 
 

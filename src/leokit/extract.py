@@ -333,14 +333,7 @@ def conform(df, view, year=None, validate=True, registry=REGISTRY, where="a data
     Columns the registry knows are renamed to registry casing and converted; others are kept
     as they are. `view` is a View or a (concrete) view name.
     """
-    if isinstance(view, str):
-        name = view
-        v = registry.view(view)
-        if v.per_year and year is None:
-            year = registry.year_of(view)
-    else:
-        v = view
-        name = v.name_for(year) if v.per_year and year is not None else v.name
+    v, name, year = registry.resolve(view, year)
     ctx = _Ctx(name, where)
     out = OrderedDict()
     for actual in df.columns:

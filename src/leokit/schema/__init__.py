@@ -1,7 +1,7 @@
 """The schema registry: one declaration of every view of the LEO Iteration 2 extract.
 
-    from leokit.schema import REGISTRY
-    REGISTRY.view("hesa_2012").columns_for(2012)
+from leokit.schema import REGISTRY
+REGISTRY.view("hesa_2012").columns_for(2012)
 """
 
 from . import codes
@@ -14,4 +14,13 @@ REGISTRY = Registry(ALL_VIEWS)
 DATABASES = ("LEO_i2", "NPD_i2", "HESA_i2")
 DEFAULT_SCHEMA = "leo_synth"
 
-__all__ = ["REGISTRY", "DATABASES", "DEFAULT_SCHEMA", "KINDS", "Column", "View", "Registry", "codes"]
+__all__ = [
+    "REGISTRY",
+    "DATABASES",
+    "DEFAULT_SCHEMA",
+    "KINDS",
+    "Column",
+    "View",
+    "Registry",
+    "codes",
+]

@@ -31,8 +31,22 @@ class Column:
     confirmed False when the name or type is inferred rather than confirmed in a public source
     """
 
-    def __init__(self, name, sqltype, kind, meaning, codes=None, nullable=False, missing="",
-                 years=None, stem=None, synth="", confirmed=True, lo=None, hi=None):
+    def __init__(
+        self,
+        name,
+        sqltype,
+        kind,
+        meaning,
+        codes=None,
+        nullable=False,
+        missing="",
+        years=None,
+        stem=None,
+        synth="",
+        confirmed=True,
+        lo=None,
+        hi=None,
+    ):
         if kind not in KINDS:
             raise ValueError(f"column {name!r}: kind must be one of {KINDS}, got {kind!r}")
         self.name = name
@@ -82,8 +96,19 @@ class View:
     origin    'LEO extract', 'public lookup (ingest into the SRS)' or 'synthetic only'
     """
 
-    def __init__(self, name, database, grain, columns, key=None, years=None, meaning="",
-                 origin="LEO extract", confirmed=True, notes=""):
+    def __init__(
+        self,
+        name,
+        database,
+        grain,
+        columns,
+        key=None,
+        years=None,
+        meaning="",
+        origin="LEO extract",
+        confirmed=True,
+        notes="",
+    ):
         self.name = name
         self.database = database
         self.grain = grain
@@ -114,7 +139,9 @@ class View:
         if year is None:
             raise ValueError(f"view {self.name!r} is one view per year: give a year")
         if self.years and not self.years[0] <= year <= self.years[1]:
-            raise ValueError(f"view {self.name!r} exists for years {self.years[0]}-{self.years[1]}, not {year}")
+            raise ValueError(
+                f"view {self.name!r} exists for years {self.years[0]}-{self.years[1]}, not {year}"
+            )
         return self.name.format(year=year)
 
     def all_years(self):
@@ -169,11 +196,26 @@ class Registry:
                 return v
             if v.per_year:
                 prefix = v.family.lower() + "_"
-                tail = low[len(prefix):]
+                tail = low[len(prefix) :]
                 if low.startswith(prefix) and tail.isdigit():
                     return v
-        raise KeyError("unknown view {!r}; the registry knows: {}".format(
-            name, ", ".join(sorted(v.family for v in self._views.values()))))
+        raise KeyError(
+            "unknown view {!r}; the registry knows: {}".format(
+                name, ", ".join(sorted(v.family for v in self._views.values()))
+            )
+        )
+
+    def resolve(self, view, year=None):
+        """(View, concrete name, year) for a View object, a concrete name or a family + year."""
+        if isinstance(view, str):
+            v = self.view(view)
+            if v.per_year and year is None:
+                year = self.year_of(view)
+            name = view
+        else:
+            v = view
+            name = v.name_for(year) if v.per_year and year is not None else v.name
+        return v, name, year
 
     def year_of(self, concrete_name):
         """The year in a concrete per-year view name (``hesa_2012`` -> 2012), else None."""

@@ -103,14 +103,7 @@ def _dates(rng, col, n):
 
 def sample_frame(view, n=20, year=None, seed=0, registry=REGISTRY):
     """A small valid DataFrame for one view (a View, a concrete name, or a family + `year`)."""
-    if isinstance(view, str):
-        name = view
-        v = registry.view(view)
-        if v.per_year and year is None:
-            year = registry.year_of(view)
-    else:
-        v = view
-        name = v.name
+    v, name, year = registry.resolve(view, year)
     if v.per_year:
         if year is None:
             year = v.years[0]

@@ -27,9 +27,9 @@ EARN_FAMILY = 0.10
 SD_PERSON = 0.28  # permanent person component unrelated to education choices
 SD_TRANSITORY = 0.20
 
-# Higher-tariff course attendance changes drop-out and degree class (contextual offers).
-DROPOUT_HIGHER_TARIFF = -0.02  # percentage points / 100 on year-1 drop-out probability
-GOOD_DEGREE_HIGHER_TARIFF_LOGIT = -0.25  # on the logit of a first or 2:1
+# Course selectivity changes drop-out and degree class (what a contextual place does).
+DROPOUT_PER_SD_SEL = -0.02  # on the year-1 drop-out probability, per SD of selectivity
+GOOD_DEGREE_LOGIT_PER_SD_SEL = -0.25  # on the logit of a first or 2:1: stronger peers, harder marks
 
 # Co-worker and neighbour spillovers (log full-year pay per unit share, 0..1).
 THETA_COWORKER = 0.10
@@ -45,7 +45,9 @@ class Sizes:
 
     def __init__(self, scale):
         if not (isinstance(scale, (int, float)) and np.isfinite(scale) and scale > 0):
-            raise ValueError(f"scale must be a positive number (1 = a national cohort), got {scale!r}")
+            raise ValueError(
+                f"scale must be a positive number (1 = a national cohort), got {scale!r}"
+            )
         self.scale = float(scale)
         self.pupils_per_cohort = max(200, int(round(NATIONAL_COHORT * scale)))
         spread = min(1.0, 4.0 * scale)  # small extracts keep fewer, fuller areas

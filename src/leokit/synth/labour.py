@@ -116,8 +116,8 @@ YEARS = np.arange(FIRST_TAX_YEAR, LAST_TAX_YEAR + 1)
 MOVE_RATE = 0.13
 ETA_RHO, ETA_SD = 0.7, 0.05
 ETA_GRAD_TILT = 4.0  # graduates' job choice weight exp(4 * eta): demand shocks pull graduates in
-SCHEME_SHARE = 0.05  # firms in the placement scheme each year
-PLACED_SHARE = 0.15  # degree holders changing or starting jobs who are placed by the scheme
+SCHEME_SHARE = 0.03  # firms in the placement scheme each year
+PLACED_SHARE = 0.35  # degree holders changing or starting jobs who are placed by the scheme
 UNLINKED_PAYE = 0.03  # earnings rows with no ENTKEY
 LEL_DROP = 0.3  # rows under 5,000 pounds missing before April 2013 (below the LEL)
 
@@ -772,6 +772,14 @@ def benefits(P, emp, labour, d0, d1, year_start, ndays, keys, rng):
     N, T = emp.shape
     rows = []
     YE = year_start
+    # a claimant keeps the same benefit from year to year (so year pieces merge into claims)
+    legacy = rng.choice(np.array(["JSA", "ESA", "IS"]), size=N, p=[0.8, 0.12, 0.08])
+    uc = rng.choice(
+        np.array(["UAA", "UBC", "UCE", "UDF", "UAB", "UNA"]),
+        size=N,
+        p=[0.4, 0.25, 0.1, 0.05, 0.15, 0.05],
+    )
+    to_year_end = np.zeros(N, bool)  # claiming on the last day of the previous tax year
     for i, t in enumerate(YEARS):
         lab = labour[:, i]
         e_i = emp[:, i]
@@ -786,15 +794,11 @@ def benefits(P, emp, labour, d0, d1, year_start, ndays, keys, rng):
             idle_all[who], ndays[i] - 1, np.where(d0_i[who] > 60, d0_i[who] - 7, ndays[i] - 1)
         )
         s = a + (rng.random(len(who)) * np.maximum(b - a, 1) * 0.3).astype(int)
+        s = np.where(idle_all[who] & to_year_end[who], 0, s)  # the claim goes on
         e = np.maximum(s + 14, b)
-        if t >= 2017:
-            typ = rng.choice(
-                np.array(["UAA", "UBC", "UCE", "UDF", "UAB", "UNA"]),
-                size=len(who),
-                p=[0.4, 0.25, 0.1, 0.05, 0.15, 0.05],
-            )
-        else:
-            typ = rng.choice(np.array(["JSA", "ESA", "IS"]), size=len(who), p=[0.8, 0.12, 0.08])
+        to_year_end[:] = False
+        to_year_end[who] = e >= ndays[i] - 1
+        typ = uc[who] if t >= 2017 else legacy[who]
         rows.append(
             (
                 who,
@@ -823,6 +827,7 @@ def benefits(P, emp, labour, d0, d1, year_start, ndays, keys, rng):
     e = np.concatenate([r[2] for r in rows])
     typ_text = np.concatenate([r[3] for r in rows])
     ky = np.concatenate([r[4] for r in rows])
+    who, s, e, typ_text, ky = _merge_claims(who, s, e, typ_text, ky)
     # a claim still running at the end of the data is open
     e = e.astype("datetime64[s]")
     e[e >= np.datetime64("2021-04-05")] = np.datetime64("9999-12-31", "s")
@@ -848,6 +853,22 @@ def benefits(P, emp, labour, d0, d1, year_start, ndays, keys, rng):
             ),
         },
     )
+
+
+def _merge_claims(who, s, e, typ, ky):
+    """Join claims of one benefit type that overlap or abut (as the real view does)."""
+    types, rank = np.unique(typ, return_inverse=True)
+    sd = s.astype("datetime64[D]")
+    ed = e.astype("datetime64[D]")
+    order = np.lexsort((sd, rank.reshape(-1), who))
+    who, sd, ed, rank, ky = who[order], sd[order], ed[order], rank.reshape(-1)[order], ky[order]
+    same = np.r_[False, (who[1:] == who[:-1]) & (rank[1:] == rank[:-1])]
+    joins = same & np.r_[False, sd[1:] <= ed[:-1] + np.timedelta64(1, "D")]
+    group = np.cumsum(~joins) - 1
+    first = np.flatnonzero(~joins)
+    end = np.full(first.size, np.datetime64("1900-01-01", "D"))
+    np.maximum.at(end, group, ed)
+    return who[first], sd[first], end, types[rank[first]], ky[first]
 
 
 def self_assessment(P, active, keys, rng):

@@ -76,7 +76,12 @@ def census(P, areas, schools, keys, npd_la, rng):
             [P.fsm_hist[pid, 4], P.fsm_hist[pid, 5], P.fsm_y12[pid]],
             P.fsm_y13[pid],
         )
-        ever = P.fsm_hist[pid, :5].any(axis=1) | fsm | ((nc >= 12) & P.fsm_hist[pid, 5])
+        ever = (
+            P.fsm_hist[pid, :5].any(axis=1)
+            | fsm
+            | ((nc >= 12) & P.fsm_hist[pid, 5])
+            | ((nc == 13) & P.fsm_y12[pid])
+        )
         dup = rng.random(len(pid)) < DUP_CENSUS
         rows = np.concatenate([pid, pid[dup]])
         school = np.concatenate([P.school[pid], rng.integers(0, schools.n, dup.sum())])

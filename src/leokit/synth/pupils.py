@@ -68,12 +68,18 @@ def make(sizes, areas, schools, rng):
     P.fsm_y13 = (poverty + rng.normal(0, 0.55, N)) > 1.42
 
     sen_score = -0.9 * P.a + rng.normal(0, 0.8, N)
-    P.sen = np.where(sen_score > 2.2, "S", np.where(sen_score > 1.7, "P", np.where(sen_score > 1.25, "A", "N")))
+    P.sen = np.where(
+        sen_score > 2.2, "S", np.where(sen_score > 1.7, "P", np.where(sen_score > 1.25, "A", "N"))
+    )
 
     school_eff = schools.effect[P.school]
     # KS2 (age 11)
     k2 = (0.80 * P.a + 0.15 * P.f)[:, None] + 0.5 * rng.standard_normal((N, 3))
-    P.ks2_level = np.where(k2 > 0.75, "5", np.where(k2 > -0.9, "4", np.where(k2 > -1.9, "3", np.where(k2 > -2.6, "2", "B"))))
+    P.ks2_level = np.where(
+        k2 > 0.75,
+        "5",
+        np.where(k2 > -0.9, "4", np.where(k2 > -1.9, "3", np.where(k2 > -2.6, "2", "B"))),
+    )
     absent = rng.random((N, 3)) < 0.01
     P.ks2_level = np.where(absent, "A", P.ks2_level).astype(object)
     marks = np.clip(np.round(60 + 22 * k2), 0, 100).astype(np.int64)

@@ -14,19 +14,24 @@ from . import labour as labour_mod
 from . import ucas as ucas_mod
 
 CUTOFF_WINDOW = 0.03  # applicants within this distance of the cutoff stand for "at the cutoff"
+# (the estimands barely move with it: latent traits change smoothly with the participation rate)
 
 
-def _expected(P, S, C, res):
+def _expected(P, S, C, res, scheme_provider):
+    """Expected outcomes of each applicant given where they enrol (no outcome noise)."""
     pid = S.pid
     course = res["enrol_course"]
     he = course >= 0
     c = np.maximum(course, 0)
     higher = (C.group[c] == "H") & he
+    at_scheme = he & scheme_provider[np.arange(len(pid)), C.provider[c]]
     a, f, m = P.a[pid], P.f[pid], P.m[pid]
-    p1 = hesa_mod.p_dropout_y1(a, f, higher.astype(float))
+    sel = C.sel[c]
+    p1 = hesa_mod.p_dropout_y1(a, f, sel)
     p2 = hesa_mod.p_dropout_y2(a, f)
-    good = hesa_mod.p_good_given_complete(a, f, m, higher.astype(float))
+    good = hesa_mod.p_good_given_complete(a, f, m, sel)
     return {
+        "enrol_scheme_provider": at_scheme.astype(float),
         "enrol_higher_tariff": higher.astype(float),
         "enrol_any": he.astype(float),
         "dropout_year1": he * p1,
@@ -36,10 +41,25 @@ def _expected(P, S, C, res):
     }
 
 
+def scheme_providers(S, C, policy, cut, cycle_of):
+    """(applicants x providers): the provider runs a scheme with this cutoff in the applicant's cycle."""
+    pol = policy[
+        (policy.contextual_scheme == 1) & np.isclose(policy.eligibility_cutoff.astype(float), cut)
+    ]
+    index = {p: j for j, p in enumerate(C.provider_anon)}
+    out = np.zeros((len(S.pid), len(C.provider_anon)), bool)
+    for prov, cy in zip(pol.provider_id_anon, pol.application_cycle):
+        out[cycle_of == cy, index[prov]] = True
+    return out
+
+
 def contextual(P, S, C, policy, areas, cycle_of):
+    """Complier averages at each cutoff. Treatment: enrolling at a provider whose scheme uses
+    the cutoff (lookup_contextual_policy), the only thing eligibility can change directly."""
     out = {}
     rate = areas.msoa_rate[P.msoa[S.pid]]
     for label, cut in zip(("cutoff_q1", "cutoff_q2"), areas.cutoffs):
+        at = scheme_providers(S, C, policy, cut, cycle_of)
         worlds = {}
         for side, shift in (("below", -1e-5), ("above", 1e-5)):
             saved = areas.msoa_rate
@@ -48,7 +68,7 @@ def contextual(P, S, C, policy, areas, cycle_of):
             areas.msoa_rate = fake
             red = ucas_mod.eligibility(P, S, C, policy, areas, cycle_of)
             areas.msoa_rate = saved
-            worlds[side] = (red, _expected(P, S, C, ucas_mod.place(P, S, C, red)))
+            worlds[side] = (red, _expected(P, S, C, ucas_mod.place(P, S, C, red), at))
         near = np.abs(rate - cut) < CUTOFF_WINDOW
         era = cycle_of >= 2010
         red_b = worlds["below"][0]
@@ -60,17 +80,25 @@ def contextual(P, S, C, policy, areas, cycle_of):
         changed = (S.choices >= 0) & (red_b != red_a)
         tp = P.tariff_pred[S.pid][:, None]
         marginal = (changed & (tp >= std - (red_b - red_a)) & (tp < std)).any(axis=1)
+        applied = ((S.choices >= 0) & at[np.arange(len(S.pid))[:, None], C.provider[course]]).any(
+            axis=1
+        )
         res = {"cutoff_value": round(float(cut), 4)}
-        for sample, mask in (("all_applicants", near & era), ("marginal_grade", near & era & marginal)):
+        samples = (
+            ("all_applicants", near & era),
+            ("scheme_applicants", near & era & applied),
+            ("marginal_grade", near & era & marginal),
+            ("pre_policy_cycles", near & ~era),
+        )
+        for sample, mask in samples:
             eb, ea = worlds["below"][1], worlds["above"][1]
-            dD = eb["enrol_higher_tariff"][mask] - ea["enrol_higher_tariff"][mask]
+            dD = eb["enrol_scheme_provider"][mask] - ea["enrol_scheme_provider"][mask]
             fs = float(dD.mean()) if mask.any() else float("nan")
             row = {"n_near_cutoff": int(mask.sum()), "first_stage": round(fs, 4)}
             for k in eb:
                 itt = float((eb[k][mask] - ea[k][mask]).mean())
-                row[k] = {"itt": round(itt, 5), "late": round(itt / fs, 5) if fs > 0 else None}
+                row[k] = {"itt": round(itt, 5), "late": round(itt / fs, 5) if fs > 0.01 else None}
             res[sample] = row
-        res["pre_policy_jump"] = 0.0
         out[label] = res
     return out
 
@@ -80,30 +108,35 @@ def build(P, S, C, policy, areas, cycle_of, labour_truth):
     grads = lt["lab"] & lt["g"]
     return {
         "about": "Planted effects of the synthetic LEO extract. Structural parameters enter the "
-                 "generator as written; estimands that depend on compliers are computed from "
-                 "potential outcomes. Outcomes are log full-year pay unless stated.",
+        "generator as written; estimands that depend on compliers are computed from "
+        "potential outcomes. Outcomes are log full-year pay unless stated.",
         "returns_to_he": {
             "he_return": cfg.BETA_HE,
             "selectivity_return_per_sd": cfg.BETA_SEL,
             "how": "ln pay += BETA_HE*HE + BETA_SEL*sel*HE for person-years after leaving HE. HE = entered a "
-                   "first degree (HESA instance); sel = the entered course's standard_offer_tariff "
-                   "(lookup_ucas_course) standardised across courses (unweighted mean 0, SD 1). No fade-out "
-                   "and no forgone experience: the effects are the same at every age.",
+            "first degree (HESA instance); sel = the entered course's standard_offer_tariff "
+            "(lookup_ucas_course) standardised across courses (unweighted mean 0, SD 1). No fade-out "
+            "and no forgone experience: the effects are the same at every age.",
             "confounders": "ability, ambition and family resources raise pay (0.20, 0.15, 0.10 per SD); "
-                           "ambition also shapes applications and offers (unseen personal statement), so "
-                           "naive OLS is biased up; within an application-and-offer set the choice among "
-                           "offers is a taste shock independent of ambition.",
+            "ambition also shapes applications and offers (unseen personal statement), so "
+            "naive OLS is biased up; within an application-and-offer set the choice among "
+            "offers is a taste shock independent of ambition.",
             "take_up": f"placed applicants enrol with probability {ucas_mod.TAKE_UP} at random",
         },
         "contextual_offers": {
-            "dropout_year1_higher_tariff": cfg.DROPOUT_HIGHER_TARIFF,
-            "good_degree_logit_higher_tariff": cfg.GOOD_DEGREE_HIGHER_TARIFF_LOGIT,
-            "treatment": "enrolment at a higher-tariff provider (he_provider_tariff_group 'H')",
+            "dropout_year1_per_sd_selectivity": cfg.DROPOUT_PER_SD_SEL,
+            "good_degree_logit_per_sd_selectivity": cfg.GOOD_DEGREE_LOGIT_PER_SD_SEL,
+            "treatment": "enrolment (a HESA first-degree instance) at a provider whose contextual scheme "
+            "uses this cutoff in the applicant's cycle (lookup_contextual_policy)",
+            "samples": "all_applicants: UCAS applicants in cycles with schemes (2010+); scheme_applicants: "
+            "those who applied to at least one such provider; marginal_grade: predicted tariff "
+            "(ucas_qualification) at or above the reduced offer and below the standard offer of "
+            "such a course they applied to; pre_policy_cycles: 2008-2009, where every jump is 0.",
             "running_variable": "young_participation_rate of the applicant's home MSOA (lookup_area, via the "
-                                "KS4-year census LSOA) minus the cutoff",
+            "KS4-year census LSOA) minus the cutoff",
             "outcomes": "enrol_any: any HE entry; dropout_year1: entered and left in year 1 (0 if never "
-                        "entered); continue_year2; good_degree: first or 2:1 (0 otherwise); log_earnings: "
-                        "structural shift in log pay. All coded for every applicant.",
+            "entered); continue_year2; good_degree: first or 2:1 (0 otherwise); log_earnings: "
+            "structural shift in log pay. All coded for every applicant.",
             "estimands": contextual(P, S, C, policy, areas, cycle_of),
         },
         "spillovers": {
@@ -111,17 +144,19 @@ def build(P, S, C, policy, areas, cycle_of, labour_truth):
             "degree_x_share_kappa": cfg.KAPPA_DEGREE_X_SHARE,
             "neighbour_lambda": cfg.LAMBDA_NEIGHBOUR,
             "how": "ln pay += THETA*S + KAPPA*g*(S - 0.5) + LAMBDA*N for person-years out of education. "
-                   "S: leave-one-out share of first-degree holders among co-workers with the same "
-                   "main_enterprise and TaxYear in leo_earnings, counting only rows whose Edukey links through "
-                   "learner_ae_id_to_edukey_lookup and learner_ae_id_to_pmr_lookup to education records. "
-                   "Degree holder in tax year t: a HESA instance with HE_XQOBTN01 in (H00, H11, H16, J00, M22) "
-                   "and HE_ENDDATE before 6 April of t. N: the same share among linked residents of the "
-                   "same MSOA (leo_geography COA_2011 -> lookup_area MSOA11CD) in t. A model with g as a "
-                   "regressor recovers KAPPA on g*S exactly (the centring only moves the g coefficient).",
+            "S: leave-one-out share of first-degree holders among co-workers with the same "
+            "main_enterprise and TaxYear in leo_earnings, counting only rows whose Edukey links through "
+            "learner_ae_id_to_edukey_lookup and learner_ae_id_to_pmr_lookup to education records. "
+            "Degree holder in tax year t: a HESA instance with HE_XQOBTN01 in (H00, H11, H16, J00, M22) "
+            "and HE_ENDDATE before 6 April of t. N: the same share among linked residents of the "
+            "same MSOA (leo_geography COA_2011 -> lookup_area MSOA11CD) in t. A model with g as a "
+            "regressor recovers KAPPA on g*S exactly (the centring only moves the g coefficient).",
             "confounders": "workers sort into high-pay firms and areas on ability; a firm-year demand shock "
-                           "(AR(1), rho 0.7, sd 0.05) raises pay and pulls graduates in; the placement "
-                           f"scheme in lookup_placement_scheme places {labour_mod.PLACED_SHARE:.0%} of degree holders who change or "
-                           "start jobs at random scheme firms (instrument).",
-            "share_of_graduate_person_years": round(float(grads.sum() / max(lt["lab"].sum(), 1)), 4),
+            "(AR(1), rho 0.7, sd 0.05) raises pay and pulls graduates in; the placement "
+            f"scheme in lookup_placement_scheme places {labour_mod.PLACED_SHARE:.0%} of degree holders who change or "
+            "start jobs at random scheme firms (instrument).",
+            "share_of_graduate_person_years": round(
+                float(grads.sum() / max(lt["lab"].sum(), 1)), 4
+            ),
         },
     }

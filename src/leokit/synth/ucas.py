@@ -17,13 +17,20 @@ from ..schema import codes as K
 from .ids import big_ints, binary16_keys
 from .npd import _frame
 
-SUBJECT_GROUPS = ("Sciences and engineering", "Social sciences, law and business", "Arts and humanities")
+SUBJECT_GROUPS = (
+    "Sciences and engineering",
+    "Social sciences, law and business",
+    "Arts and humanities",
+)
 SUBJECT_SHARE = np.array([0.40, 0.35, 0.25])
 SUBJECT_JACS = (("G", "H", "F", "C"), ("L", "M", "N"), ("V", "W", "Q"))
 N_CHOICES = np.array([5, 4, 3, 2, 1])
 N_CHOICES_P = np.array([0.75, 0.10, 0.07, 0.05, 0.03])
 TAKE_UP = 0.88  # placed applicants who enrol; the rest defer or do not turn up, at random
 NEAR_MISS_ACCEPT = 0.35  # providers still confirm an offer missed by one grade
+OFFER_NOISE = 0.5  # SD (in attainment units) of what providers see beyond predicted grades
+OFFER_SLACK = 8  # offers go to applicants predicted this many tariff points below the condition
+CONTEXTUAL_FIRM_PREF = 1.5  # extra utility of firming an offer whose conditions were reduced
 CLEARING = 0.6
 
 
@@ -36,7 +43,9 @@ def make_courses(sizes, rng):
     J = sizes.providers
     q = np.sort(rng.normal(0, 1, J))[::-1]
     C.provider_anon = binary16_keys(rng, J)
-    C.provider_group = np.where(np.arange(J) < J // 3, "H", np.where(np.arange(J) < 2 * J // 3, "M", "L"))
+    C.provider_group = np.where(
+        np.arange(J) < J // 3, "H", np.where(np.arange(J) < 2 * J // 3, "M", "L")
+    )
     rows = []
     for p in range(J):
         for g in range(3):
@@ -50,9 +59,13 @@ def make_courses(sizes, rng):
     # across courses (unweighted).
     C.sel = (C.std_offer - C.std_offer.mean()) / C.std_offer.std()
     C.group = C.provider_group[C.provider]
-    C.jacs = np.array([SUBJECT_JACS[g][rng.integers(0, len(SUBJECT_JACS[g]))] for g in C.subject], dtype=object)
+    C.jacs = np.array(
+        [SUBJECT_JACS[g][rng.integers(0, len(SUBJECT_JACS[g]))] for g in C.subject], dtype=object
+    )
     C.code = np.array([f"{j}{100 + i:03d}" for i, j in enumerate(C.jacs)], dtype=object)
-    C.identifier = np.array([C.provider_anon[p][2:14] + "-" + c for p, c in zip(C.provider, C.code)], dtype=object)
+    C.identifier = np.array(
+        [C.provider_anon[p][2:14] + "-" + c for p, c in zip(C.provider, C.code)], dtype=object
+    )
     C.n = len(rows)
     return C
 
@@ -70,9 +83,25 @@ def make_policies(C, areas, cycles, rng):
     for p in range(J):
         for cy in cycles:
             on = bool(adopts[p] and cy >= start[p])
-            rows.append((C.provider_anon[p], cy, int(on), cutoff[p] if on else None, int(reduction[p]) if on else None))
-    df = pd.DataFrame(rows, columns=["provider_id_anon", "application_cycle", "contextual_scheme",
-                                     "eligibility_cutoff", "grade_reduction_tariff"])
+            rows.append(
+                (
+                    C.provider_anon[p],
+                    cy,
+                    int(on),
+                    cutoff[p] if on else None,
+                    int(reduction[p]) if on else None,
+                )
+            )
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "provider_id_anon",
+            "application_cycle",
+            "contextual_scheme",
+            "eligibility_cutoff",
+            "grade_reduction_tariff",
+        ],
+    )
     df["eligibility_cutoff"] = df["eligibility_cutoff"].astype(float).round(4)
     df["grade_reduction_tariff"] = df["grade_reduction_tariff"].astype("Int64")
     return df
@@ -95,25 +124,31 @@ def apply(P, C, rng):
     aim = 0.6 * P.pred_z[pid] + 0.5 * P.m[pid] + 0.15 * P.f[pid] + 0.4 * rng.standard_normal(n)
     target = aim + 0.5 * rng.standard_normal(n)
     latent = (C.std_offer - 112) / 18.0
+    # A portfolio spans aspiration to safety: one slot per offset around the target (in SDs
+    # of the course scale), each taking the nearest course not already chosen.
+    offsets = np.array([0.7, 0.35, 0.0, -0.35, -0.9])
+    slot_offset = np.where(S.k[:, None] == 1, 0.0, offsets[None, :])
+    jitter = 0.15 * rng.standard_normal((n, 5))
     choices = np.full((n, 5), -1, dtype=np.int64)
     for g in range(3):
         idx = np.flatnonzero(S.subject == g)
         cg = np.flatnonzero(C.subject == g)
-        dist = np.abs(target[idx, None] - latent[None, cg])
-        order = np.argsort(dist, axis=1, kind="stable")[:, :5]
-        # most applicants keep one safer choice about a grade and a half below their target
-        safe = np.argmin(np.abs(target[idx, None] - 1.0 - latent[None, cg]), axis=1)
-        dup = (order[:, :4] == safe[:, None]).any(axis=1)
-        order[:, 4] = np.where(dup, order[:, 4], safe)
-        k_idx = S.k[idx]
-        last = np.clip(k_idx - 1, 0, 4)
-        order[np.arange(len(idx)), last] = np.where(dup, order[np.arange(len(idx)), last], safe)
-        picked = cg[order]
-        mask = np.arange(5)[None, :] < S.k[idx, None]
-        choices[idx] = np.where(mask, picked, -1)
+        taken = np.zeros((len(idx), len(cg)), bool)
+        for j in range(5):
+            dist = np.abs(
+                target[idx, None]
+                + slot_offset[idx, j, None]
+                + jitter[idx, j, None]
+                - latent[None, cg]
+            )
+            dist[taken] = np.inf
+            pick = np.argmin(dist, axis=1)
+            use = S.k[idx] > j
+            taken[np.arange(len(idx)), pick] |= use
+            choices[idx, j] = np.where(use, cg[pick], -1)
     S.choices = choices
     # offer shock (statement and reference: seen by providers, not by researchers)
-    S.offer_noise = 24 * (0.3 * P.m[pid][:, None] + 0.5 * rng.standard_normal((n, 5)))
+    S.offer_noise = 24 * (0.3 * P.m[pid][:, None] + OFFER_NOISE * rng.standard_normal((n, 5)))
     S.unconditional = rng.random((n, 5)) < 0.03
     S.taste = rng.gumbel(size=(n, 5))
     S.ins_noise = rng.random((n, 5))
@@ -157,11 +192,13 @@ def place(P, S, C, reduction):
     course = np.maximum(S.choices, 0)
     cond = C.std_offer[course] - reduction
     uncond = S.unconditional & valid & (C.group[course] == "L")
-    offer = valid & ((P.tariff_pred[pid][:, None] + S.offer_noise >= cond) | uncond)
+    offer = valid & ((P.tariff_pred[pid][:, None] + S.offer_noise >= cond - OFFER_SLACK) | uncond)
     cond = np.where(uncond, 0, cond)
     # firm: the most selective offer plus taste; insurance: the lowest condition among the rest
     # a reduced (contextual) offer is easier to meet, so it is more often firmed
-    u = np.where(offer, 0.8 * C.sel[course] + 1.5 * (reduction > 0) + S.taste, -np.inf)
+    u = np.where(
+        offer, 0.8 * C.sel[course] + CONTEXTUAL_FIRM_PREF * (reduction > 0) + S.taste, -np.inf
+    )
     firm = np.argmax(u, axis=1)
     has_offer = offer.any(axis=1)
     ins_u = np.where(offer, -cond + S.ins_noise, -np.inf)
@@ -188,12 +225,21 @@ def place(P, S, C, reduction):
         if len(idx) == 0:
             continue
         n_ok = np.searchsorted(C.std_offer[cg], T[idx] + 8, side="right")
-        pick = np.where(n_ok > 0, cg[np.minimum((S.clearing_pick[idx] * n_ok).astype(int), len(cg) - 1)], -1)
+        pick = np.where(
+            n_ok > 0, cg[np.minimum((S.clearing_pick[idx] * n_ok).astype(int), len(cg) - 1)], -1
+        )
         placed_course[idx] = pick
         route[idx] = np.where(pick >= 0, "3", "")
     out = {
-        "offer": offer, "cond": cond, "uncond": uncond, "firm": firm, "ins": ins,
-        "has_offer": has_offer, "has_ins": has_ins, "placed": placed_course, "route": route,
+        "offer": offer,
+        "cond": cond,
+        "uncond": uncond,
+        "firm": firm,
+        "ins": ins,
+        "has_offer": has_offer,
+        "has_ins": has_ins,
+        "placed": placed_course,
+        "route": route,
     }
     out["enrol_course"] = np.where((placed_course >= 0) & S.take_up, placed_course, -1)
     return out
@@ -213,23 +259,33 @@ def tables(P, S, C, res, policy, areas, keys, rng):
     imd_q = 5 - np.searchsorted(imd_cut, idaci)
     age = np.where(rng.random(n) < 0.005, 0, 18)
     route = res["route"]
-    applicant = _frame("ucas_applicant", None, {
-        "applicant_id": app_id,
-        "unique_id_cycle": uid,
-        "PupilMatchingRefAnonymous": keys.pmr(pid),
-        "application_cycle": cycle,
-        "applicant_age": age,
-        "applicant_gender_code": np.where(P.female[pid], "F", "M").astype(object),
-        "applicant_domicile_code": np.full(n, "826", dtype=object),
-        "applicant_uk_region_code": np.array(list("ABCDEFGHJ"), dtype=object)[areas.msoa_region[P.msoa[pid]]],
-        "applicant_polar4_code": areas.msoa_quintile[P.msoa[pid]],
-        "applicant_imd_code": imd_q.astype(np.int64),
-        "applicant_flag": np.ones(n, dtype=np.int64),
-        "accept_flag": (placed >= 0).astype(np.int64),
-        "acceptance_route_code": np.where(placed >= 0, route, None).astype(object),
-        "acceptance_route": np.array([K.UCAS_ACCEPTANCE_ROUTE.get(r) if r else None for r in route], dtype=object),
-        "accepted_course_identifier": np.where(placed >= 0, C.identifier[np.maximum(placed, 0)], None).astype(object),
-    })
+    applicant = _frame(
+        "ucas_applicant",
+        None,
+        {
+            "applicant_id": app_id,
+            "unique_id_cycle": uid,
+            "PupilMatchingRefAnonymous": keys.pmr(pid),
+            "application_cycle": cycle,
+            "applicant_age": age,
+            "applicant_gender_code": np.where(P.female[pid], "F", "M").astype(object),
+            "applicant_domicile_code": np.full(n, "826", dtype=object),
+            "applicant_uk_region_code": np.array(list("ABCDEFGHJ"), dtype=object)[
+                areas.msoa_region[P.msoa[pid]]
+            ],
+            "applicant_polar4_code": areas.msoa_quintile[P.msoa[pid]],
+            "applicant_imd_code": imd_q.astype(np.int64),
+            "applicant_flag": np.ones(n, dtype=np.int64),
+            "accept_flag": (placed >= 0).astype(np.int64),
+            "acceptance_route_code": np.where(placed >= 0, route, None).astype(object),
+            "acceptance_route": np.array(
+                [K.UCAS_ACCEPTANCE_ROUTE.get(r) if r else None for r in route], dtype=object
+            ),
+            "accepted_course_identifier": np.where(
+                placed >= 0, C.identifier[np.maximum(placed, 0)], None
+            ).astype(object),
+        },
+    )
     # applications: main-scheme choices plus a clearing row where placed in clearing
     ii, jj = np.nonzero(S.choices >= 0)
     course = S.choices[ii, jj]
@@ -249,56 +305,97 @@ def tables(P, S, C, res, policy, areas, keys, rng):
     a_course = np.concatenate([course, ccourse])
     a_cycle = np.concatenate([cycle[ii], cycle[cl]])
     a_choice = np.concatenate([jj + 1, np.full(len(cl), 6)])
-    a_route = np.concatenate([np.full(len(ii), "M", dtype=object), np.full(len(cl), "C", dtype=object)])
+    a_route = np.concatenate(
+        [np.full(len(ii), "M", dtype=object), np.full(len(cl), "C", dtype=object)]
+    )
     a_dec = np.concatenate([dec, np.full(len(cl), "U", dtype=object)])
     a_resp = np.concatenate([resp, np.full(len(cl), "F", dtype=object)])
     a_offer = np.concatenate([offer_t, np.full(len(cl), -1)])
     order = np.lexsort((a_choice, a_uid))
     m = len(a_uid)
-    application = _frame("ucas_application", None, {
-        "unique_application_id_cycle": big_ints(rng, m, 10**11, 10**13),
-        "unique_id_cycle": a_uid,
-        "application_cycle": a_cycle,
-        "choice_number": a_choice,
-        "course_identifier": C.identifier[a_course],
-        "provider_id_anon": C.provider_anon[C.provider[a_course]],
-        "entry_year": a_cycle,
-        "application_route_code": a_route,
-        "main_scheme_application_flag": (a_route == "M").astype(np.int64),
-        "june30_hep_decision_code": a_dec,
-        "provider_decision_june30": np.array([K.UCAS_DECISION[d] for d in a_dec], dtype=object),
-        "june30_app_response_code": a_resp,
-        "app_response_june30": np.array([K.UCAS_RESPONSE.get(r) if r else None for r in a_resp], dtype=object),
-        "offer_tariff": pd.array(np.where(a_offer < 0, None, a_offer), dtype="Int64"),
-        "he_provider_tariff_group": C.group[a_course].astype(object),
-        "subject_group_name": np.array(SUBJECT_GROUPS, dtype=object)[C.subject[a_course]],
-    }).iloc[order].reset_index(drop=True)
+    application = (
+        _frame(
+            "ucas_application",
+            None,
+            {
+                "unique_application_id_cycle": big_ints(rng, m, 10**11, 10**13),
+                "unique_id_cycle": a_uid,
+                "application_cycle": a_cycle,
+                "choice_number": a_choice,
+                "course_identifier": C.identifier[a_course],
+                "provider_id_anon": C.provider_anon[C.provider[a_course]],
+                "entry_year": a_cycle,
+                "application_route_code": a_route,
+                "main_scheme_application_flag": (a_route == "M").astype(np.int64),
+                "june30_hep_decision_code": a_dec,
+                "provider_decision_june30": np.array(
+                    [K.UCAS_DECISION[d] for d in a_dec], dtype=object
+                ),
+                "june30_app_response_code": a_resp,
+                "app_response_june30": np.array(
+                    [K.UCAS_RESPONSE.get(r) if r else None for r in a_resp], dtype=object
+                ),
+                "offer_tariff": pd.array(np.where(a_offer < 0, None, a_offer), dtype="Int64"),
+                "he_provider_tariff_group": C.group[a_course].astype(object),
+                "subject_group_name": np.array(SUBJECT_GROUPS, dtype=object)[C.subject[a_course]],
+            },
+        )
+        .iloc[order]
+        .reset_index(drop=True)
+    )
     # qualifications: three A levels, predicted (Pending) at application
     grades = tariff_to_grades(P.tariff_pred[pid])
-    subj = np.array(["Mathematics", "English Literature", "History", "Biology", "Chemistry", "Economics",
-                     "Psychology", "Geography", "Physics", "Art and Design"], dtype=object)
-    qual = _frame("ucas_qualification", None, {
-        "unique_id_cycle": np.repeat(uid, 3),
-        "qualification_description": np.full(3 * n, "GCE Advanced Level", dtype=object),
-        "subject_title": subj[rng.integers(0, len(subj), 3 * n)],
-        "grade": grades.ravel(),
-        "qualification_status": np.full(3 * n, "Pending", dtype=object),
-        "qualification_year": np.repeat(cycle, 3),
-    })
-    course_lookup = _frame("lookup_ucas_course", None, {
-        "course_identifier": C.identifier,
-        "provider_id_anon": C.provider_anon[C.provider],
-        "jacs_area": C.jacs,
-        "he_provider_tariff_group": C.group.astype(object),
-        "standard_offer_tariff": C.std_offer,
-        "standard_offer_grades": np.array(["".join(g) for g in tariff_to_grades(C.std_offer)], dtype=object),
-    })
+    subj = np.array(
+        [
+            "Mathematics",
+            "English Literature",
+            "History",
+            "Biology",
+            "Chemistry",
+            "Economics",
+            "Psychology",
+            "Geography",
+            "Physics",
+            "Art and Design",
+        ],
+        dtype=object,
+    )
+    qual = _frame(
+        "ucas_qualification",
+        None,
+        {
+            "unique_id_cycle": np.repeat(uid, 3),
+            "qualification_description": np.full(3 * n, "GCE Advanced Level", dtype=object),
+            "subject_title": subj[np.argsort(rng.random((n, len(subj))), axis=1)[:, :3].ravel()],
+            "grade": grades.ravel(),
+            "qualification_status": np.full(3 * n, "Pending", dtype=object),
+            "qualification_year": np.repeat(cycle, 3),
+        },
+    )
+    course_lookup = _frame(
+        "lookup_ucas_course",
+        None,
+        {
+            "course_identifier": C.identifier,
+            "provider_id_anon": C.provider_anon[C.provider],
+            "jacs_area": C.jacs,
+            "he_provider_tariff_group": C.group.astype(object),
+            "standard_offer_tariff": C.std_offer,
+            "standard_offer_grades": np.array(
+                ["".join(g) for g in tariff_to_grades(C.std_offer)], dtype=object
+            ),
+        },
+    )
     return {
         "ucas_applicant": applicant.sort_values("unique_id_cycle").reset_index(drop=True),
         "ucas_application": application,
-        "ucas_qualification": qual.sort_values("unique_id_cycle", kind="mergesort").reset_index(drop=True),
+        "ucas_qualification": qual.sort_values("unique_id_cycle", kind="mergesort").reset_index(
+            drop=True
+        ),
         "lookup_ucas_course": course_lookup,
-        "lookup_contextual_policy": _frame("lookup_contextual_policy", None, policy.to_dict("series")),
+        "lookup_contextual_policy": _frame(
+            "lookup_contextual_policy", None, policy.to_dict("series")
+        ),
     }
 
 
@@ -324,4 +421,3 @@ def make(P, C, areas, keys, rng):
     reduction = eligibility(P, S, C, policy, areas, cycle_of)
     res = place(P, S, C, reduction)
     return S, policy, reduction, res, cycle_of
-
