@@ -2,11 +2,12 @@
 checksums hold, and how long it takes and how much memory (printed, not asserted).
 
 The national-scale tests are slow (`make test-slow`). They run at scale 0.5 by default: half a
-national cohort (1.5M people, about 61M rows), about 50 s to generate and 11 GB peak RSS.
-Scale 1 needs about 20 GB of memory, nearly all of the 23 GB of the machine this was written
-on, where a test run beside anything else would be killed; set LEOKIT_SCALE_TEST=1 to run it
-at scale 1 anyway (about 100 s to generate; tools/bench_synth.py --national times it with the
-writer). The fast test at the end (not slow) checks the writer's one-pass checksums against
+national cohort (1.5M people, about 61M rows): about 45 s to generate, 25 s to write and two
+minutes in all, with a peak of about 14 GiB in the test process (pandera's validation of the
+big views adds to the generator's 10 GiB). Scale 1 doubles all of that, which is more memory
+than the 23 GiB machine this was written on has; set LEOKIT_SCALE_TEST=1 to run it at scale 1
+on a bigger one (tools/bench_synth.py --national times scale 1 without the validation). The
+fast test at the end (not slow) checks the writer's one-pass checksums against
 leokit.extract.content_sha256 on awkward frames.
 """
 
