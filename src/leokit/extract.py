@@ -40,6 +40,7 @@ __all__ = [
     "Extract",
     "open",
     "open_extract",
+    "open_parameter",
     "connect_duckdb",
     "conform",
     "content_sha256",
@@ -782,6 +783,33 @@ def open_extract(
 
 
 open = open_extract  # noqa: A001 - `leokit.extract.open(...)` reads naturally
+
+
+def open_parameter(extract):
+    """Open the extract a notebook's ``extract`` parameter names.
+
+    extract  a path (a synthetic folder or a DuckDB file), or, inside the SRS, a dict
+             {"odbc": "<pyodbc connection string>", "schema": "<project schema>",
+             "databases": {"LEO_i2": "<actual database>", ...}} (schema and databases
+             optional). pyodbc is imported only for the dict form.
+    """
+    if isinstance(extract, dict):
+        unknown = sorted(set(extract) - {"odbc", "schema", "databases"})
+        if unknown or "odbc" not in extract:
+            raise ExtractError(
+                f"extract settings {extract!r}: expected a dict with 'odbc' (a pyodbc connection "
+                "string) and optionally 'schema' and 'databases'"
+            )
+        import pyodbc
+
+        con = pyodbc.connect(extract["odbc"])
+        return open_extract(con, schema=extract.get("schema"), databases=extract.get("databases"))
+    if not isinstance(extract, str):
+        raise ExtractError(
+            f"extract = {extract!r}: expected a path (folder or DuckDB file) or a dict of SRS "
+            "connection settings"
+        )
+    return open_extract(extract)
 
 
 class Extract:
