@@ -1,0 +1,130 @@
+"""leokit.params, leokit.results and leokit.inference: what the notebooks lean on."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+
+from leokit import inference, results
+from leokit.params import Param, ParameterError, check
+
+SPEC = {
+    "extract": Param((str, dict)),
+    "ages": Param(list, nonempty=True, each=Param(int, between=(19, 40))),
+    "outcome": Param(str, choices=["log_pay", "employment"]),
+    "reps": Param(int, between=(0, None)),
+    "share": Param(float, between=(0, 1), none_ok=True),
+}
+
+
+def ns(**over):
+    base = {"extract": "x", "ages": [26], "outcome": "log_pay", "reps": 9, "share": 0.5}
+    base.update(over)
+    return {"__name__": "__main__", "json": json, "SPEC": SPEC, "In": [], **base}
+
+
+def test_check_returns_the_parameters():
+    assert check(ns(share=None), SPEC) == {
+        "extract": "x", "ages": [26], "outcome": "log_pay", "reps": 9, "share": None,
+    }  # fmt: skip
+    assert check(ns(share=1), SPEC)["share"] == 1  # an int is a number
+
+
+@pytest.mark.parametrize(
+    "over, expected",
+    [
+        ({"outcom": "x"}, "'outcom' is not a parameter of nb; did you mean 'outcome'?"),
+        ({"outcome": "log-pay"}, "outcome = 'log-pay' is not one of ['log_pay', 'employment'] (did you mean 'log_pay'?)"),
+        ({"ages": [26, 99]}, "ages[1] = 99 is outside the allowed range 19..40"),
+        ({"ages": []}, "ages is empty"),
+        ({"ages": 26}, "ages = 26 has type int; expected a list of an integer"),
+        ({"reps": True}, "reps = True has type bool"),
+        ({"reps": -1}, "reps = -1 is outside the allowed range (at least 0)"),
+        ({"extract": None}, "extract is None"),
+    ],
+)  # fmt: skip
+def test_each_bad_parameter_is_named(over, expected):
+    with pytest.raises(ParameterError) as err:
+        check(ns(**over), SPEC, notebook="nb")
+    assert expected in str(err.value)
+
+
+def test_all_problems_in_one_message():
+    with pytest.raises(ParameterError) as err:
+        check(ns(outcome="x", reps=-2, extra=1), SPEC, notebook="nb")
+    assert str(err.value).count("\n  - ") == 3
+
+
+def test_results_write_is_atomic_and_shaped(tmp_path):
+    rows = [
+        results.estimate("a", "e", np.float64(0.1), 0.01, (0.08, 0.12), np.int64(100), truth=0.1, preferred=True, extra=3),
+        results.estimate("b", "e", 0.2, float("nan"), (0.1, 0.3), 50),
+    ]  # fmt: skip
+    path = results.write(tmp_path / "out", "nb", {"p": 1}, rows)
+    doc = results.read(tmp_path / "out")
+    assert doc["estimates"][0] == {
+        "name": "a", "estimand": "e", "estimate": 0.1, "se": 0.01, "ci": [0.08, 0.12],
+        "n": 100, "truth": 0.1, "preferred": True, "extra": 3.0,
+    }  # fmt: skip
+    assert doc["estimates"][1]["se"] is None
+    assert "python" in doc["versions"]
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["results.json"]
+    with pytest.raises(ValueError, match="exactly one estimate must be marked preferred"):
+        results.write(tmp_path / "out", "nb", {}, rows[1:])
+    assert json.loads(open(path).read())["notebook"] == "nb"  # old file untouched
+
+
+def _clustered(rng, G=20, n=600, beta=0.0):
+    g = rng.integers(0, G, n)
+    x = rng.normal(size=n) + rng.normal(size=G)[g]
+    y = 1 + beta * x + 2 * rng.normal(size=G)[g] + rng.normal(size=n)
+    return y, np.column_stack([np.ones(n), x]), g
+
+
+def test_cluster_t_matches_statsmodels_cr1():
+    y, X, g = _clustered(np.random.default_rng(1), beta=0.3)
+    fit = sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": g})
+    b, se, t = inference.cluster_t(y, X, g, 1)
+    assert b == pytest.approx(fit.params[1], abs=1e-12)
+    assert se == pytest.approx(fit.bse[1], rel=1e-10)
+
+
+def test_t_interval_uses_g_minus_1():
+    low, high = inference.t_interval(1.0, 0.5, 11)
+    assert high - 1.0 == pytest.approx(0.5 * 2.228138851986, rel=1e-9)  # t(10) 97.5%
+    assert low == pytest.approx(2 - high)
+
+
+def test_wild_bootstrap_interval_inverts_its_test():
+    y, X, g = _clustered(np.random.default_rng(2), beta=0.3)
+    r = inference.wild_cluster_bootstrap(y, X, g, 1, reps=999, seed=5)
+    low, high = r["ci"]
+    assert low < r["estimate"] < high
+    boot = inference._WCR(
+        y, X, g, 1, inference._weights("rademacher", 20, 999, np.random.default_rng(5)), 0
+    )
+    for edge, outward in ((low, -1), (high, 1)):
+        assert boot.p_value(edge + outward * 1e-4) < 0.05 <= boot.p_value(edge - outward * 1e-4)
+    again = inference.wild_cluster_bootstrap(y, X, g, 1, reps=999, seed=5)
+    assert again == r  # reproducible from the seed
+
+
+def test_wild_bootstrap_size_under_the_null():
+    """Rejection rate at 5% over 200 clustered data sets with 12 clusters and beta = 0."""
+    rng = np.random.default_rng(3)
+    p = [inference.wild_cluster_bootstrap(*_clustered(rng, G=12, n=240), 1, reps=199, seed=s, weights="webb")["p_value"] for s in range(200)]  # fmt: skip
+    rate = np.mean(np.array(p) < 0.05)
+    assert 0.01 <= rate <= 0.10, rate
+
+
+def test_wild_bootstrap_bad_input():
+    y, X, g = _clustered(np.random.default_rng(4))
+    with pytest.raises(ValueError, match="reps=10: use at least 99"):
+        inference.wild_cluster_bootstrap(y, X, g, 1, reps=10)
+    with pytest.raises(ValueError, match="column=5 is not a column"):
+        inference.wild_cluster_bootstrap(y, X, g, 5)
+    with pytest.raises(ValueError, match="weights='normal'"):
+        inference.wild_cluster_bootstrap(y, X, g, 1, weights="normal")
+    assert not math.isnan(inference.wild_cluster_bootstrap(y, X, g, 1, reps=99)["ci"][0])
