@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 EXTRACT := data_synthetic
 OUT := output
 
-.PHONY: setup data run test test-slow bench lint refresh clean
+.PHONY: setup data run test test-slow bench bench-notebooks lint refresh clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -33,9 +33,16 @@ test-slow: setup
 bench: setup
 	$(BIN)/python tools/bench_synth.py
 
+bench-notebooks: data
+	$(BIN)/python tools/bench_notebooks.py
+
+# Re-executes notebooks/NN_*.py into their committed references NN_*.ipynb (after an edit).
+refresh: data
+	$(BIN)/python tools/refresh_notebooks.py
+
 lint: setup
-	$(BIN)/ruff check src tests tools
-	$(BIN)/ruff format --check src tests tools
+	$(BIN)/ruff check src tests tools notebooks
+	$(BIN)/ruff format --check src tests tools notebooks
 
 clean:
 	rm -rf $(OUT) .pytest_cache

@@ -128,3 +128,14 @@ def test_wild_bootstrap_bad_input():
     with pytest.raises(ValueError, match="weights='normal'"):
         inference.wild_cluster_bootstrap(y, X, g, 1, weights="normal")
     assert not math.isnan(inference.wild_cluster_bootstrap(y, X, g, 1, reps=99)["ci"][0])
+
+
+def test_open_parameter_names_what_is_wrong():
+    from leokit import extract as lx
+
+    with pytest.raises(lx.ExtractError, match="expected a dict with 'odbc'"):
+        lx.open_parameter({"dsn": "x"})
+    with pytest.raises(lx.ExtractError, match="expected a path"):
+        lx.open_parameter(3)
+    with pytest.raises(lx.ExtractError, match="no extract at nowhere"):
+        lx.open_parameter("nowhere")

@@ -56,7 +56,9 @@ class Param:
         if value is None:
             return [] if self.none_ok else [f"{name} is None; expected {self._expected()}"]
         if not self._kind_ok(value):
-            return [f"{name} = {value!r} has type {type(value).__name__}; expected {self._expected()}"]
+            return [
+                f"{name} = {value!r} has type {type(value).__name__}; expected {self._expected()}"
+            ]
         out = []
         if self.choices is not None and value not in self.choices:
             close = difflib.get_close_matches(str(value), [str(c) for c in self.choices], n=1)

@@ -1,0 +1,70 @@
+"""Monte Carlo coverage of notebook 01's preferred estimator (slow: `make test-slow`).
+
+For each of LEOKIT_MC_SEEDS seeds (default 100) a fresh default-scale extract is generated
+with that seed (`leokit synth`), notebook 01 runs on it with papermill (no bootstrap, one
+age), and we record whether the preferred estimator's 95% interval (t(G-1), CR1 clustered by
+provider) contains the planted selectivity return. Two seeds run at a time. The target is
+coverage of 90-99%; the upper bound is checked only with at least 100 seeds, since with
+fewer, full coverage is a likely outcome of a correct 95% interval.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pm = pytest.importorskip("papermill")
+ROOT = Path(__file__).resolve().parents[1]
+NB = ROOT / "notebooks" / "01_returns_to_he_application_choices.ipynb"
+LEOKIT = [sys.executable, "-m", "leokit.cli"]
+
+
+def one_seed(seed, tmp):
+    folder = Path(tmp) / f"seed{seed}"
+    subprocess.run(
+        LEOKIT + ["synth", "--seed", str(seed), "--out", str(folder / "extract")],
+        check=True,
+        capture_output=True,
+    )
+    pm.execute_notebook(
+        str(NB),
+        str(folder / "run.ipynb"),
+        parameters={
+            "extract": str(folder / "extract"),
+            "output_dir": str(folder / "output"),
+            "bootstrap_reps": 0,
+            "fade_ages": [26],
+        },
+        cwd=str(NB.parent),
+        progress_bar=False,
+        kernel_name="python3",
+    )
+    res = json.loads((folder / "output" / "results.json").read_text())
+    best = [e for e in res["estimates"] if e["preferred"]][0]
+    naive = [e for e in res["estimates"] if e["name"] == "naive_ols"][0]
+    return best, naive
+
+
+@pytest.mark.slow
+def test_preferred_estimator_coverage(tmp_path):
+    seeds = int(os.environ.get("LEOKIT_MC_SEEDS", "100"))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda s: one_seed(s, tmp_path), range(1, seeds + 1)))
+    est = np.array([b["estimate"] for b, _ in runs])
+    truth = runs[0][0]["truth"]
+    covered = np.mean([b["ci"][0] <= b["truth"] <= b["ci"][1] for b, _ in runs])
+    naive_covered = np.mean([n["ci"][0] <= n["truth"] <= n["ci"][1] for _, n in runs])
+    print(
+        f"\n{seeds} seeds: preferred ({runs[0][0]['name']}) covers the truth {truth} in "
+        f"{covered:.0%} of runs; mean estimate {est.mean():.4f} (SD {est.std(ddof=1):.4f}, "
+        f"mean SE {np.mean([b['se'] for b, _ in runs]):.4f}); naive covers it in {naive_covered:.0%}"
+    )
+    assert covered >= 0.90
+    if seeds >= 100:
+        assert covered <= 0.99
+    assert naive_covered <= 0.05
