@@ -143,3 +143,9 @@ def test_bad_parameters_fail_with_one_clear_message(tmp_path):
     assert "outcome = 'log_earning_sustained' is not one of" in msg
     assert "cohorts[1] = 1990 is outside" in msg
     assert not (tmp_path / "output").exists()  # nothing written
+
+
+def test_an_age_nobody_reaches_is_explained(tmp_path):
+    with pytest.raises(pm.PapermillExecutionError) as err:
+        run(tmp_path, outcome_age=38, bootstrap_reps=0)
+    assert "at outcome_age = 38: the last tax year in the data is 202021" in str(err.value)
