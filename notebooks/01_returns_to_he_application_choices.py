@@ -29,7 +29,7 @@
 # 0.11 log points per standard deviation of entry requirements to close to the true 0.03, because
 # the naive comparison mixes the effect of the course with the kind of person who gets in. Going
 # to university at all still pays: among offer-holders with the same applications, those who
-# enrolled earn roughly 15% more. One UK twist matters: offers are made before A-level results,
+# enrolled earn roughly a sixth more (the planted effect is 0.15 log points). One UK twist matters: offers are made before A-level results,
 # so the comparison only works once achieved grades are held fixed too.
 
 # %% tags=["parameters"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 pm = pytest.importorskip("papermill")
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,22 +88,29 @@ def test_he_return_within_sets_contains_the_truth(default, truth):
 
 
 def test_pyfixest_reproduces_the_matched_estimate_and_clustered_se(default):
-    """Convention: CR1, G/(G-1)(N-1)/(N-K) with K counting the absorbed set effects (sets are
-    not nested in provider clusters), t(G-1): linearmodels AbsorbingLS(debiased=True) in the
-    notebook and pyfixest's default small-sample correction here."""
+    """pyfixest on the estimation sample the notebook saves, KS5 points as a second absorbed
+    effect (the notebook uses a dummy per value). Conventions:
+    CR1 = G/(G-1)(N-1)/(N-K), K counting the absorbed effects (not nested in the clusters):
+    linearmodels AbsorbingLS(debiased=True) there, pyfixest's default here;
+    CV3 = sqrt((G-1)/G sum_g (b_(g) - b)^2) (MacKinnon, Nielsen & Webb): pyfixest's CRV3
+    without its small-sample factor, times sqrt((G-1)/G); intervals t(G-1)."""
     pf = pytest.importorskip("pyfixest")
     tmp, res = default
     d = pd.read_parquet(tmp / "output" / "estimation_sample_exact.parquet")
-    controls = ["KS5_TOTPTS", "KS4_PTSCNEWE", "KS4_FSM", "KS4_IDACI", "female"]
+    fml = "y ~ sel + KS4_PTSCNEWE + KS4_FSM + KS4_IDACI + female | set_exact + KS5_TOTPTS"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = pf.feols("y ~ sel + " + " + ".join(controls) + " | set_exact", d, vcov={"CRV1": "cl"})
+        cr1 = pf.feols(fml, d, vcov={"CRV1": "cl"})
+        cv3 = pf.feols(fml, d, vcov={"CRV3": "cl"}, ssc=pf.ssc(k_adj=False, G_adj=False))
     e = res["by_name"]["matched_exact"]
-    assert fit.coef()["sel"] == pytest.approx(e["estimate"], abs=1e-6)
-    assert fit.se()["sel"] == pytest.approx(e["se"], abs=1e-6)
-    assert int(fit._N) == e["n"]
-    t_ci = fit.confint().loc["sel"].to_numpy()  # pyfixest uses t(G-1) when clustered
-    assert np.allclose(t_ci, e["ci"], atol=1e-6)
+    G = d.cl.nunique()
+    assert G == e["n_clusters"] and int(cr1._N) == e["n"]
+    assert cr1.coef()["sel"] == pytest.approx(e["estimate"], abs=1e-6)
+    assert cr1.se()["sel"] == pytest.approx(e["se_cr1"], abs=1e-6)
+    assert cv3.se()["sel"] * np.sqrt((G - 1) / G) == pytest.approx(e["se"], abs=1e-6)
+    q = stats.t.ppf(0.975, G - 1)
+    assert np.allclose(e["ci"], [e["estimate"] - q * e["se"], e["estimate"] + q * e["se"]])
+    assert e["se"] > e["se_cr1"]  # few, unequal clusters: CV3 is the cautious one
 
 
 def test_coarse_sets_as_preferred_with_eight_bands(tmp_path, default):

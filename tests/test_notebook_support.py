@@ -139,3 +139,20 @@ def test_open_parameter_names_what_is_wrong():
         lx.open_parameter(3)
     with pytest.raises(lx.ExtractError, match="no extract at nowhere"):
         lx.open_parameter("nowhere")
+
+
+def test_cluster_jackknife_refits_leaving_each_cluster_out():
+    rng = np.random.default_rng(6)
+    y, X, g = _clustered(rng, G=8, n=300, beta=0.5)
+    r = inference.cluster_jackknife(y, X, g, 1)
+    loo = [sm.OLS(y[g != c], X[g != c]).fit().params[1] for c in range(8)]
+    assert np.allclose(r["leave_one_out"].to_numpy(), loo)
+    assert r["se"] == pytest.approx(np.sqrt(7 / 8 * np.sum((np.array(loo) - r["estimate"]) ** 2)))
+    # an absorbed effect is partialled out again in every leave-one-out sample: the same as
+    # putting its dummies in X
+    sets = rng.integers(0, 40, len(y))
+    dummies = (sets[:, None] == np.arange(40)[None, :]).astype(float)
+    absorbed = inference.cluster_jackknife(y, X[:, 1:], g, 0, absorb=sets)
+    explicit = inference.cluster_jackknife(y, np.column_stack([X[:, 1:], dummies]), g, 0)
+    assert absorbed["se"] == pytest.approx(explicit["se"], rel=1e-9)
+    assert absorbed["estimate"] == pytest.approx(explicit["estimate"], rel=1e-9)
