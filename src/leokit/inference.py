@@ -53,10 +53,10 @@ def _codes(clusters):
 
 
 def _by_cluster(codes, n_clusters, values):
-    """Sum rows of ``values`` (n x ...) within clusters."""
-    out = np.zeros((n_clusters,) + values.shape[1:])
-    np.add.at(out, codes, values)
-    return out
+    """Sum rows of ``values`` (n, or n x k) within clusters."""
+    if values.ndim == 1:
+        return np.bincount(codes, weights=values, minlength=n_clusters)
+    return np.column_stack([np.bincount(codes, weights=v, minlength=n_clusters) for v in values.T])
 
 
 def cluster_t(y, X, clusters, column, k_absorbed=0):
@@ -158,9 +158,11 @@ class _WCR:
         self.Xr = self.X[:, others]
         self.xj = self.X[:, column]
         self.Ar = np.linalg.inv(self.Xr.T @ self.Xr) if others else None
-        # per-cluster cross-products X_g'X_g (G x k x k)
-        outer = self.X[:, :, None] * self.X[:, None, :]
-        self.M = _by_cluster(self.codes, self.G, outer)
+        # per-cluster cross-products X_g'X_g (G x k x k), a column at a time: the n x k x k
+        # array of row outer products would be large
+        self.M = np.stack(
+            [_by_cluster(self.codes, self.G, self.X * self.X[:, [j]]) for j in range(k)], axis=2
+        )
         beta = self.A @ (self.X.T @ self.y)
         u = self.y - self.X @ beta
         z = _by_cluster(self.codes, self.G, self.X * u[:, None]) @ self.A[column]
