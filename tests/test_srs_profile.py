@@ -19,11 +19,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SRS_TEST_FILES = [
     "tests/test_derive.py",
     "tests/test_sdc.py",
+    "tests/test_tax.py",
 ]
 
 #: Modules that must import on the SRS profile without pulling in anything beyond the
 #: standard library, pandas and numpy (leokit.extract brings the plain-Python registry).
-SRS_MODULES = ["leokit.derive", "leokit.sdc", "leokit.extract"]
+SRS_MODULES = ["leokit.derive", "leokit.sdc", "leokit.extract", "leokit.tax"]
 REGISTRY_MODULES = [
     "leokit.schema",
     "leokit.schema.codes",
