@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 EXTRACT := data_synthetic
 OUT := output
 
-.PHONY: setup data run test test-slow bench bench-notebooks lint refresh clean
+.PHONY: setup data run test test-slow bench bench-notebooks bench-akm lint refresh clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench: setup
 
 bench-notebooks: data
 	$(BIN)/python tools/bench_notebooks.py
+
+# The AKM step on a 2-million-row panel: linearmodels (LSMR) versus pyfixest, time and memory.
+bench-akm: setup
+	$(BIN)/python tools/bench_akm.py
 
 # Re-executes notebooks/NN_*.py into their committed references NN_*.ipynb (after an edit).
 refresh: data

@@ -45,7 +45,7 @@ tax_years = [200910, 202021]  # first and last tax year of the panel
 age_range = [19, 64]  # ages (at the start of the tax year) kept
 min_enterprise_size = 0  # employees on the IDBR (lower end of the band); 0 keeps every enterprise
 exposure = "coworkers"  # the headline spillover: "coworkers" or "neighbours"
-fixed_effects = "worker"  # preferred models: "worker" (worker + enterprise) or "spell" (match) effects
+fixed_effects = "worker"  # preferred models: "worker" or "spell" (worker x enterprise) effects
 instrument = True  # instrument the co-worker share with the placement scheme
 cluster = "exposure"  # "exposure" (enterprise, or MSOA for neighbours), "exposure+worker", "worker"
 tax_year = 202021  # rest-of-UK schedule for the taxpayer module
@@ -85,17 +85,22 @@ if any(y % 100 != (y // 100 + 1) % 100 for y in tax_years + [tax_year]):
 if len(age_range) != 2 or age_range[0] > age_range[-1]:
     problems.append(f"age_range = {age_range}: give [youngest, oldest] with youngest <= oldest")
 if problems:
-    raise ParameterError("bad parameters for 03_coworker_spillovers:\n  - " + "\n  - ".join(problems))
+    raise ParameterError(
+        "bad parameters for 03_coworker_spillovers:\n  - " + "\n  - ".join(problems)
+    )
 PREFERRED = {
     ("coworkers", True): "theta_iv",
     ("coworkers", False): "theta_akm",
 }.get((exposure, instrument), "lambda_movers")
 # absorbed person effects in the preferred models: the worker, or the worker-enterprise match
-PERSON = "worker" if fixed_effects == "worker" else "spell"
+PERSON_FE = "worker" if fixed_effects == "worker" else "spell"
 
 # %%
+import ctypes
+import gc
 import json
 import os
+import re
 import time
 import warnings
 from pathlib import Path
@@ -107,6 +112,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyfixest as pf
 from linearmodels import PanelOLS
 from linearmodels.iv.absorbing import AbsorbingLS
@@ -121,6 +127,27 @@ from leokit.schema.codes import FIRST_DEGREE_QUALS
 warnings.filterwarnings("ignore", module="pyfixest")
 warnings.filterwarnings("ignore", category=FutureWarning)
 pd.set_option("display.width", 120)
+
+
+# Binder allows 1 GB. pyarrow's default memory pool (mimalloc) keeps what the Parquet reads
+# used; jemalloc's hands it back
+try:
+    pa.set_memory_pool(pa.jemalloc_memory_pool())
+except NotImplementedError:  # a pyarrow built without jemalloc
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
+def release_memory():
+    """Hand freed memory back to the operating system: pandas leaves the heap fragmented after
+    big frames are dropped. malloc_trim exists on Linux (glibc) only."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 ex = lx.open_parameter(extract)
 print(ex)
 
@@ -209,23 +236,28 @@ def degree_at_start(frame):
 # The synthetic world plants its spillover on exactly this visible share, so here the estimand is
 # well defined; on the real views, say which share you estimate the effect of.
 
+
 # %%
 def leave_one_out_share(frame, group):
     """Degree share among the other seen members of the same (group, TaxYear)."""
     seen = frame.seen.astype(float)
-    cells = frame.degree.where(frame.seen).groupby([frame[group], frame.TaxYear])
+    cells = frame.degree.where(frame.seen).groupby([frame[group], frame.TaxYear], observed=True)
     n, k = cells.transform("count"), cells.transform("sum")
     others = n - seen
     return ((k - seen * frame.degree) / others).where(others > 0)
 
 
 earn = ex.read("leo_earnings", columns=["Edukey", "TaxYear", "Earnings", "main_enterprise"])
-last_year_in_data = int(earn.TaxYear.max())
-earn["AE_ID"] = earn.Edukey.map(to_person)
+last_year_in_data, first_year_in_data = int(earn.TaxYear.max()), int(earn.TaxYear.min())
+# text keys cost memory (Binder has 1 GB): the person as AE_ID, the enterprise as a category
+earn["AE_ID"] = earn.pop("Edukey").map(to_person)
+earn["main_enterprise"] = earn.main_enterprise.astype("category")
 earn["seen"] = earn.AE_ID.isin(educated) & earn.main_enterprise.notna()
 earn["degree"] = degree_at_start(earn)
 earn["S"] = leave_one_out_share(earn, "main_enterprise")
-earn["n_seen"] = earn.seen.groupby([earn.main_enterprise, earn.TaxYear]).transform("sum")
+earn["n_seen"] = earn.seen.groupby(
+    [earn.main_enterprise, earn.TaxYear], observed=True
+).transform("sum")
 flow.append(("leo_earnings rows (EDUKEY x tax year)", np.nan, len(earn)))
 panel = earn[earn.AE_ID.notna()].astype({"AE_ID": "int64"})
 panel = keep("... EDUKEY linked to a person (AE_ID)", panel)
@@ -234,21 +266,21 @@ panel = keep("... with at least one other seen co-worker", panel[panel.S.notna()
 in_years = panel.TaxYear.between(*tax_years)
 if not in_years.any():
     raise ValueError(
-        f"no earnings in tax_years = {tax_years}: the data run from {int(earn.TaxYear.min())} "
+        f"no earnings in tax_years = {tax_years}: the data run from {first_year_in_data} "
         f"to {last_year_in_data}"
     )
 panel = keep(f"... in tax years {tax_years[0]} to {tax_years[1]}", panel[in_years])
+del earn, in_years
 
 geo = ex.read("leo_geography", columns=["Edukey", "TaxYear", "COA_2011"])
-geo["AE_ID"] = geo.Edukey.map(to_person)
+geo["AE_ID"] = geo.pop("Edukey").map(to_person)
 geo = geo[geo.AE_ID.notna()].astype({"AE_ID": "int64"})
-geo["MSOA11CD"] = geo.COA_2011.map(
-    ex.read("lookup_area", columns=["OA11CD", "MSOA11CD"]).set_index("OA11CD").MSOA11CD
-)
+msoa_of = ex.read("lookup_area", columns=["OA11CD", "MSOA11CD"]).set_index("OA11CD").MSOA11CD
+geo["MSOA11CD"] = geo.pop("COA_2011").map(msoa_of).astype("category")
 geo["seen"] = geo.AE_ID.isin(educated) & geo.MSOA11CD.notna()
 geo["degree"] = degree_at_start(geo)
 geo["N"] = leave_one_out_share(geo, "MSOA11CD")
-del earn
+geo = geo[["AE_ID", "TaxYear", "MSOA11CD", "N"]]
 
 # %% [markdown]
 # **Pay.** The planted effects are on log *full-year* pay, so we keep person-years employed on
@@ -292,9 +324,10 @@ panel = panel.merge(studying, how="left", on=["AE_ID", "TaxYear"])
 panel = keep("... not in higher education during the year", panel[panel.studying.isna()])
 left_he = instances.groupby("AE_ID").end.max()
 panel["he_done"] = (panel.AE_ID.map(left_he) < derive.tax_year_start(panel.TaxYear)).astype(float)
-panel = panel.merge(geo[["AE_ID", "TaxYear", "MSOA11CD", "N"]], how="left", on=["AE_ID", "TaxYear"])
+panel = panel.merge(geo, how="left", on=["AE_ID", "TaxYear"])
 panel = keep("... with a residence in England and a seen neighbour", panel[panel.N.notna()])
-del emp, days, full, spans, overlap, studying, geo
+del emp, days, full, spans, overlap, studying, geo, to_person, pmr_person, pmr, edukey
+release_memory()
 
 # %% [markdown]
 # **The enterprise.** `main_enterprise` is the IDBR enterprise reference (`ENTKEY`) of the
@@ -345,7 +378,11 @@ graph = coo_matrix(
 )
 n_sets, which = connected_components(graph, directed=False)
 largest = which[worker] == np.bincount(which[worker]).argmax()
-panel = keep("... in the largest connected set", panel[largest].copy())
+# only what the analysis uses, to keep memory low
+panel = panel.loc[largest, ["AE_ID", "main_enterprise", "TaxYear", "Earnings", "degree", "S",
+                            "n_seen", "N", "MSOA11CD", "he_done", "age", "Employees",
+                            "legalstatus", "Z", "Z_next"]]  # fmt: skip
+panel = keep("... in the largest connected set", panel)
 if len(panel) < 1000:
     raise ValueError(
         f"only {len(panel)} person-years are left: widen tax_years or age_range, or lower "
@@ -363,7 +400,10 @@ panel["lny"] = np.log(panel.Earnings)
 panel["gS"] = panel.degree * panel.S
 panel["age2"] = panel.age.astype(float) ** 2
 panel["x2"] = (panel.age - 18.0) ** 2
+for col in ("main_enterprise", "Employees", "legalstatus"):
+    panel[col] = panel[col].astype("category")
 panel = panel.reset_index(drop=True)
+release_memory()
 
 # %% [markdown]
 # People and person-years kept at each step (rounded to 5, as the SRS requires for counts; a
@@ -396,11 +436,15 @@ print(f"\n{n_sets} connected set(s) of workers and enterprises before the last s
 BAND_ORDER = ["0-4", "5-9", "10-19", "20-49", "50-99", "100-249", "250-499", "500-999", "1000+"]
 firms_by_band = sdc.safe_counts(panel, "Employees", unit="main_enterprise", name="enterprises")
 share_by_band = sdc.safe_stat(panel, "Employees", "S", stat="mean", unit="main_enterprise")
-pay_by_band = sdc.safe_stat(panel, "Employees", "Earnings", stat="median", unit="AE_ID", round_to=100)
+pay_by_band = sdc.safe_stat(
+    panel, "Employees", "Earnings", stat="median", unit="AE_ID", round_to=100
+)
 describe = (
     firms_by_band.set_index("Employees")
     .join(share_by_band.set_index("Employees").rename(columns={"n": "n_ent", "mean": "mean S"}))
-    .join(pay_by_band.set_index("Employees").rename(columns={"n": "people", "median": "median pay"}))
+    .join(
+        pay_by_band.set_index("Employees").rename(columns={"n": "people", "median": "median pay"})
+    )
     .drop(columns="n_ent")
     .reindex([b for b in BAND_ORDER if b in set(panel.Employees)])
 )
@@ -456,41 +500,60 @@ BEST = {"theta": "theta_iv" if instrument else "theta_akm", "kappa": "kappa_firm
 rows, fits = [], {}
 
 
-def n_clusters(fit):
-    return int(min(fit._G))
+class Fitted:
+    """What the notebook keeps of a pyfixest fit: slopes, N and, for each clustering asked for,
+    SEs, t(G-1) intervals and G. The fit itself is let go: a few of them would not fit in
+    Binder's 1 GB. `fit.vcov(...)` recomputes the variance for another clustering, no refit."""
+
+    def __init__(self, fit, clusters, seconds):
+        self.coef, self.N, self.seconds = fit.coef().copy(), int(fit._N), seconds
+        self.se, self.ci, self.G = {}, {}, {}
+        for i, cl in enumerate(dict.fromkeys(clusters)):
+            if i:
+                fit.vcov({"CRV1": cl})
+            self.se[cl], self.ci[cl] = fit.se().copy(), fit.confint().copy()
+            self.G[cl] = int(min(fit._G))
 
 
-def add(name, param, fit, rung, absorbed, clustered_by, **extra):
-    """One row of results.json from a pyfixest fit, with the fit's current vcov."""
+def used_columns(formula, clusters, data):
+    """The columns a formula and its clusterings use: pyfixest then converts only those."""
+    words = set(re.findall(r"\w+", formula + " " + " ".join(clusters)))
+    return [c for c in data.columns if c in words]
+
+
+def feols(formula, clusters, data=None):
+    t0 = time.perf_counter()
+    data = panel if data is None else data
+    fit = pf.feols(formula, data[used_columns(formula, clusters, data)],
+                   vcov={"CRV1": clusters[0]}, copy_data=False)  # fmt: skip
+    kept = Fitted(fit, clusters, time.perf_counter() - t0)
+    del fit
+    release_memory()  # a pyfixest fit refers to itself: only the cycle collector frees it
+    return kept
+
+
+def add(name, param, fit, rung, absorbed, cluster, **extra):
+    """One row of results.json from a kept fit, with its SE for `cluster`."""
     coef = COEF[param]
-    low, high = fit.confint().loc[coef]
+    low, high = fit.ci[cluster].loc[coef]
     rows.append(
         results.estimate(
-            name, ESTIMAND[param], fit.coef()[coef], fit.se()[coef], (low, high), fit._N,
+            name, ESTIMAND[param], fit.coef[coef], fit.se[cluster][coef], (low, high), fit.N,
             truth=TRUTH[param], preferred=name == PREFERRED, best_for_estimand=BEST[param] == name,
-            rung=rung, absorbed=absorbed, cluster=clustered_by,
-            n_clusters=n_clusters(fit), se_convention="pyfixest CRV1 default (fixest/reghdfe)",
-            **extra,
+            rung=rung, absorbed=absorbed, cluster=cluster, n_clusters=fit.G[cluster],
+            se_convention="pyfixest CRV1 default (fixest/reghdfe)", **extra,
         )
     )  # fmt: skip
 
 
-def feols(formula, vcov):
-    t0 = time.perf_counter()
-    fit = pf.feols(formula, panel, vcov={"CRV1": vcov})
-    fit.seconds = time.perf_counter() - t0
-    return fit
-
-
-pooled = feols("lny ~ S + gS + N + degree + he_done + age + age2 | year", CLUSTER[0])
+pooled = feols("lny ~ S + gS + N + degree + he_done + age + age2 | year", CLUSTER)
 add("theta_pooled_ols", "theta", pooled, "pooled OLS", "year", CLUSTER[0])
 add("kappa_pooled_ols", "kappa", pooled, "pooled OLS", "year", CLUSTER[0])
-pooled.vcov({"CRV1": CLUSTER[1]})
 add("lambda_pooled_ols", "lambda", pooled, "pooled OLS", "year", CLUSTER[1])
 fits["pooled OLS"] = pooled
 print(
-    f"pooled OLS: S {pooled.coef()['S']:.3f}, degree x S {pooled.coef()['gS']:.3f}, "
-    f"N {pooled.coef()['N']:.3f}; N = {sdc.round_half_up(pooled._N):.0f} person-years"
+    f"pooled OLS: S {pooled.coef['S']:.3f}, degree x S {pooled.coef['gS']:.3f}, "
+    f"N {pooled.coef['N']:.3f}; N = {sdc.round_half_up(pooled.N):.0f} person-years"
 )
 
 # %% [markdown]
@@ -525,45 +588,46 @@ print(
 # worker effects: the comparison is then within a job, as in Nix (2020).
 
 # %%
-PERSON_FE = "worker" if PERSON == "worker" else "spell"
-wfe = feols("lny ~ S + gS + N + x2 | worker + year", CLUSTER[0])
+wfe = feols("lny ~ S + gS + N + x2 | worker + year", CLUSTER)
 add("theta_worker_fe", "theta", wfe, "worker effects", "worker + year", CLUSTER[0])
-wfe.vcov({"CRV1": CLUSTER[1]})
 add("lambda_worker_fe", "lambda", wfe, "worker effects", "worker + year", CLUSTER[1])
 fits["worker effects"] = wfe
 
-akm = feols("lny ~ S + gS + N + x2 | worker + firm + year", CLUSTER[0])
+akm = feols("lny ~ S + gS + N + x2 | worker + firm + year", CLUSTER)
 add("theta_akm", "theta", akm, "AKM", "worker + enterprise + year", CLUSTER[0])
 add("kappa_akm", "kappa", akm, "AKM", "worker + enterprise + year", CLUSTER[0])
 fits["AKM"] = akm
 
 ABSORB_FY = f"{PERSON_FE} + firm_year + msoa"
-fy = feols(f"lny ~ gS + N + x2 | {ABSORB_FY}", CLUSTER[0])
+fy = feols(f"lny ~ gS + N + x2 | {ABSORB_FY}", CLUSTER)
 add("kappa_firm_year", "kappa", fy, "worker + enterprise-by-year", ABSORB_FY, CLUSTER[0])
-kappa_hat, kappa_se = float(fy.coef()["gS"]), float(fy.se()["gS"])
-fy.vcov({"CRV1": CLUSTER[1]})
 add("lambda_movers", "lambda", fy, "neighbours: movers", ABSORB_FY, CLUSTER[1])
+kappa_hat, kappa_se = float(fy.coef["gS"]), float(fy.se[CLUSTER[0]]["gS"])
 fits["worker + enterprise-by-year"] = fy
 
 if instrument:
     panel["lny_net"] = panel.lny - kappa_hat * panel.gS
-    ABSORB_IV = f"{PERSON_FE} + firm + year" if PERSON == "worker" else "spell + year"
-    iv = feols(f"lny_net ~ x2 | {ABSORB_IV} | S ~ Z", CLUSTER[0])
-    iv.first_stage()
-    iv.IV_Diag()
-    first = iv._model_1st_stage
+    ABSORB_IV = "worker + firm + year" if PERSON_FE == "worker" else "spell + year"
+    # the two-way clustering is kept for exercise 1
+    iv = feols(f"lny_net ~ x2 | {ABSORB_IV} | S ~ Z", [CLUSTER[0], "firm+worker"])
+    # the first stage, fitted on its own (pyfixest's iv.first_stage() refits it inside the IV
+    # object: more memory at once). With one instrument the cluster-robust F, the squared t, is
+    # also the effective F of Montiel Olea and Pflueger (2013).
+    first = feols(f"S ~ Z + x2 | {ABSORB_IV}", CLUSTER[:1])
+    first_coef = float(first.coef["Z"])
+    first_F = float((first_coef / first.se[CLUSTER[0]]["Z"]) ** 2)
     add(
-        "theta_iv", "theta", iv, "AKM + IV" if PERSON == "worker" else "match effects + IV",
-        ABSORB_IV, CLUSTER[0], kappa_first_step=kappa_hat, first_stage_coef=float(first.coef()["Z"]),
-        first_stage_F=float(iv._f_stat_1st_stage), effective_F=float(iv._eff_F),
+        "theta_iv", "theta", iv, "AKM + IV" if PERSON_FE == "worker" else "match effects + IV",
+        ABSORB_IV, CLUSTER[0], kappa_first_step=kappa_hat, first_stage_coef=first_coef,
+        first_stage_F=first_F,
     )  # fmt: skip
     fits["AKM + IV"] = iv
     # θ̂ moves by -π̂ per unit error in κ̂, π̂ the IV slope of g S on S: about the graduate share
     print(
-        f"first stage: the scheme raises S by {first.coef()['Z']:.3f} (F = {iv._f_stat_1st_stage:.0f}, "
-        f"effective F = {iv._eff_F:.0f})\ntwo-step: κ̂ = {kappa_hat:.4f} with SE {kappa_se:.4f}; "
-        f"times the graduate share ({panel.degree.mean():.2f}) that is about "
-        f"{panel.degree.mean() * kappa_se:.4f}, small next to the SE of θ̂ ({iv.se()['S']:.4f})"
+        f"first stage: the scheme raises S by {first_coef:.3f} (cluster-robust F = {first_F:.0f})\n"
+        f"two-step: κ̂ = {kappa_hat:.4f} with SE {kappa_se:.4f}; times the graduate share "
+        f"({panel.degree.mean():.2f}) that is about {panel.degree.mean() * kappa_se:.4f}, small "
+        f"next to the SE of θ̂ ({iv.se[CLUSTER[0]]['S']:.4f})"
     )
 
 # %% [markdown]
@@ -578,7 +642,9 @@ ORDER = ["theta_pooled_ols", "theta_worker_fe", "theta_akm", "theta_iv", "kappa_
          "kappa_akm", "kappa_firm_year", "lambda_pooled_ols", "lambda_worker_fe", "lambda_movers"]  # fmt: skip
 rows.sort(key=lambda r: ORDER.index(r["name"]))
 table = pd.DataFrame(rows).set_index("name")
-show = table[["rung", "estimate", "se", "ci", "n", "n_clusters", "truth", "best_for_estimand"]].copy()
+show = table[
+    ["rung", "estimate", "se", "ci", "n", "n_clusters", "truth", "best_for_estimand"]
+].copy()
 show["ci"] = [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in table.ci]
 show["n"] = sdc.round_half_up(table.n.to_numpy(float)).astype(int)
 show["n_clusters"] = show.n_clusters.astype(int)
@@ -590,7 +656,7 @@ print(show.round(4).to_string())
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), sharey=False)
 for ax, param in zip(axes, ["theta", "kappa", "lambda"]):
     sub = table[table.index.str.startswith(param + "_")]
-    for i, (name, r) in enumerate(sub.iterrows()):
+    for i, (_, r) in enumerate(sub.iterrows()):
         colour = "tab:blue" if r.best_for_estimand else "tab:red"
         ax.errorbar(r.estimate, i, xerr=[[r.estimate - r.ci[0]], [r.ci[1] - r.estimate]],
                     fmt="o", color=colour, capsize=3)  # fmt: skip
@@ -621,7 +687,7 @@ plt.show()
 singletons = pd.DataFrame(
     {
         "person-years": [len(panel)] * len(fits),
-        "used": [f._N for f in fits.values()],
+        "used": [f.N for f in fits.values()],
     },
     index=list(fits),
 )
@@ -671,47 +737,51 @@ PF_FORMULA = {
     "worker effects": "lny ~ S + gS + N + x2 | worker + year",
 }
 one_way = "+" not in CLUSTER[0]
-clusters_lm = panel[CLUSTER[0].split("+")]
 side, timing = [], []
 for model, (kind, X, absorb) in LM.items():
     t0 = time.perf_counter()
     if kind == "PanelOLS":
-        d = panel.set_index(["worker", "year"], drop=False)
+        d = panel[["lny", *X, "worker", "year", "firm"]].set_index(["worker", "year"], drop=False)
         lm = PanelOLS(d.lny, d[X], entity_effects=True, time_effects=True).fit(
-            cov_type="clustered", clusters=d[CLUSTER[0].split("+")], group_debias=True
-        )
+            cov_type="clustered", clusters=d[CLUSTER[0].split("+")], group_debias=True,
+            low_memory=True,
+        )  # fmt: skip
     else:
-        cats = pd.DataFrame({c: pd.Categorical(panel[c]) for c in absorb})
-        lm = AbsorbingLS(panel.lny, panel[X], absorb=cats).fit(
-            cov_type="clustered", clusters=clusters_lm.to_numpy(), debiased=True, method="lsmr"
-        )
+        d = pd.DataFrame({c: pd.Categorical(panel[c]) for c in absorb})
+        lm = AbsorbingLS(panel.lny, panel[X], absorb=d).fit(
+            cov_type="clustered", clusters=panel[CLUSTER[0].split("+")].to_numpy(),
+            debiased=True, method="lsmr",
+        )  # fmt: skip
     lm_seconds = time.perf_counter() - t0
-    matched = pf.feols(PF_FORMULA[model], panel, vcov={"CRV1": CLUSTER[0]}, fixef_rm="none",
-                       ssc=pf.ssc(k_fixef="full"))  # fmt: skip
+    lm_coef, lm_se = lm.params.copy(), lm.std_errors.copy()
+    del lm, d  # one model in memory at a time
+    release_memory()
+    cols = used_columns(PF_FORMULA[model], CLUSTER[:1], panel)
+    matched = pf.feols(PF_FORMULA[model], panel[cols], vcov={"CRV1": CLUSTER[0]}, fixef_rm="none",
+                       ssc=pf.ssc(k_fixef="full"), copy_data=False, store_data=False).se()  # fmt: skip
+    release_memory()
     default = fits[model]
-    default.vcov({"CRV1": CLUSTER[0]})
     timing.append((model, kind, lm_seconds, default.seconds))
     for coef in X[:-1]:
         side.append(
             {
                 "model": model,
                 "coef": coef,
-                "pyfixest": default.coef()[coef],
-                "linearmodels": lm.params[coef],
+                "pyfixest": default.coef[coef],
+                "linearmodels": lm_coef[coef],
                 # the gap is solver noise (1e-10 or less), different in every run: not printed
-                "agree to 1e-6": abs(default.coef()[coef] - lm.params[coef]) < 1e-6,
-                "SE pyfixest default": default.se()[coef],
-                "SE pyfixest matched": matched.se()[coef],
-                "SE linearmodels": lm.std_errors[coef],
+                "agree to 1e-6": abs(default.coef[coef] - lm_coef[coef]) < 1e-6,
+                "SE pyfixest default": default.se[CLUSTER[0]][coef],
+                "SE pyfixest matched": matched[coef],
+                "SE linearmodels": lm_se[coef],
             }
         )
         for r in rows:  # keep both packages' numbers for the tests and for readers
             same = r["rung"] == model and COEF[r["name"].split("_")[0]] == coef
             if same and not r["name"].startswith("lambda"):  # λ rows are clustered by MSOA
-                r.update(linearmodels_estimate=float(lm.params[coef]),
-                         linearmodels_se=float(lm.std_errors[coef]),
-                         linearmodels_call=kind, pyfixest_matched_se=float(matched.se()[coef]),
-                         one_way_cluster=one_way)  # fmt: skip
+                r.update(linearmodels_estimate=float(lm_coef[coef]),
+                         linearmodels_se=float(lm_se[coef]), linearmodels_call=kind,
+                         pyfixest_matched_se=float(matched[coef]), one_way_cluster=one_way)  # fmt: skip
 side = pd.DataFrame(side).set_index(["model", "coef"])
 print(side.to_string(float_format="{:.6f}".format))
 
@@ -736,15 +806,17 @@ print(pd.DataFrame(timing, columns=["model", "linearmodels", "seconds lm", "seco
 
 # %%
 if instrument:
-    placebo = pf.feols(
+    placebo = feols(
         f"lny_net ~ Z + Z_next + x2 | {ABSORB_IV}",
-        panel[panel.year < panel.year.max()],
-        vcov={"CRV1": CLUSTER[0]},
+        CLUSTER[:1],
+        data=panel[panel.year < panel.year.max()],
     )
-    print(placebo.tidy().loc[["Z", "Z_next"], ["Estimate", "Std. Error", "2.5%", "97.5%"]]
-          .round(4).to_string())  # fmt: skip
-    print(f"reduced form / first stage = {placebo.coef()['Z'] / first.coef()['Z']:.3f} "
-          f"(close to θ̂ by construction: the IV estimate is this ratio)")  # fmt: skip
+    reduced = pd.DataFrame({"estimate": placebo.coef, "SE": placebo.se[CLUSTER[0]]})
+    reduced = reduced.join(placebo.ci[CLUSTER[0]]).loc[["Z", "Z_next"]]
+    print(reduced.round(4).to_string())
+    print(f"this year's scheme: reduced form / first stage = "
+          f"{placebo.coef['Z'] / first_coef:.3f} (the IV estimate is this ratio, "
+          "in the sample without the last year)")  # fmt: skip
 else:
     print("instrument = False: no first stage or placebo; θ comes from AKM alone (biased up)")
 
@@ -843,14 +915,18 @@ if planted is not None:
 # dominance rules apply through `sdc.safe_stat`):
 
 # %%
-base["pay band"] = pd.qcut(base.Earnings.rank(method="first"), 5, labels=[f"Q{i}" for i in range(1, 6)])
+base["pay band"] = pd.qcut(
+    base.Earnings.rank(method="first"), 5, labels=[f"Q{i}" for i in range(1, 6)]
+)
 base["tax change"] = est["per_person_tax_change"]
 base["pay change"] = est["per_person_pay_change"]
 t_before = tax.tax_and_nics(base.Earnings.to_numpy(float), tax_year).to_exchequer.to_numpy()
 base["tax"] = t_before
 by_band = {}
 for col in ("Earnings", "pay change", "tax", "tax change"):
-    by_band[col] = sdc.safe_stat(base, "pay band", col, stat="mean", unit="AE_ID").set_index("pay band")
+    by_band[col] = sdc.safe_stat(base, "pay band", col, stat="mean", unit="AE_ID").set_index(
+        "pay band"
+    )
 bands = pd.DataFrame({c: v["mean"] for c, v in by_band.items()})
 bands.insert(0, "people", by_band["Earnings"]["n"])
 bands["% pay change"] = 100 * bands["pay change"] / bands["Earnings"]
@@ -958,10 +1034,10 @@ print("withheld:", withheld or "nothing", f"; cells suppressed in the tables abo
 
 # %% tags=["solution"]
 if instrument:
-    se_before = iv.se()["S"]
-    iv.vcov({"CRV1": "firm+worker"})  # recomputes the variance only, no refit
-    print(f"AKM + IV: SE clustered by {CLUSTER[0]} {se_before:.4f}; by firm and worker "
-          f"{iv.se()['S']:.4f}")  # fmt: skip
+    # section 4 kept both: pyfixest's fit.vcov({"CRV1": "firm+worker"}) recomputes the variance
+    # of a fitted model for another clustering without refitting it
+    print(f"AKM + IV: SE clustered by {CLUSTER[0]} {iv.se[CLUSTER[0]]['S']:.4f}; by firm and "
+          f"worker {iv.se['firm+worker']['S']:.4f}")  # fmt: skip
 # The exposure and the instrument vary by enterprise and year, and enterprise-year shocks are
 # shared by everyone there, so the enterprise cluster carries most of the correlation. Adding
 # the worker dimension allows a person's errors to be correlated across employers too; it
@@ -976,8 +1052,8 @@ if instrument:
 
 # %% tags=["solution"]
 private = panel[~panel.legalstatus.isin(["5", "6"])]
-fit_private = pf.feols(f"lny ~ gS + N + x2 | {ABSORB_FY}", private, vcov={"CRV1": "firm"})
-print(f"κ̂ without the public sector: {fit_private.coef()['gS']:.4f} (SE {fit_private.se()['gS']:.4f}); "
+fit_private = feols(f"lny ~ gS + N + x2 | {ABSORB_FY}", ["firm"], data=private)
+print(f"κ̂ without the public sector: {fit_private.coef['gS']:.4f} (SE {fit_private.se['firm']['gS']:.4f}); "
       f"all enterprises: {kappa_hat:.4f}; public-sector person-years left out: "
       f"{sdc.round_half_up(len(panel) - len(private)):.0f}")  # fmt: skip
 # In the synthetic world pay scales are not simulated, so κ is the same in both sectors and the

@@ -52,6 +52,34 @@ def test_published_thresholds():
     assert (s["pt"], s["ee"], s["ee2"], s["st"], s["er"]) == (11908, 0.1273, 0.0273, 9100, 0.1453)
 
 
+def test_published_thresholds_2020_21_and_2024_25():
+    """The two schedules notebook 03 uses. HMRC "Rates and thresholds for employers 2020 to
+    2021": primary threshold £183 a week (£9,500 a year), secondary £169 (£8,788), upper earnings
+    limit £962 (£50,000), 12%, 2% and 13.8%; Personal Allowance £12,500, basic rate band £37,500.
+    "... 2024 to 2025": primary threshold £242 a week (£12,570 a year), secondary £175 (£9,100),
+    upper earnings limit £967 (£50,270), employee 8% from 6 April 2024 and 2%, employer 13.8%;
+    Personal Allowance £12,570, basic rate band £37,700, additional rate from £125,140."""
+    s = tax.schedule(202021)
+    assert (s["pa"], s["brb"], s["pt"], s["st"], s["uel"]) == (12500, 37500, 9500, 8788, 50000)
+    assert (s["ee"], s["ee2"], s["er"]) == (0.12, 0.02, 0.138)
+    s = tax.schedule(202425)
+    assert (s["pa"], s["brb"], s["art"], s["pt"], s["st"], s["uel"]) == (
+        12570, 37700, 125140, 12570, 9100, 50270,
+    )  # fmt: skip
+    assert (s["ee"], s["ee2"], s["er"]) == (0.08, 0.02, 0.138)
+
+
+def test_30000_in_2020_21_as_notebook_03_describes_it():
+    # income tax 20% x (30,000 - 12,500); employee 12% x (30,000 - 9,500); employer 13.8% x
+    # (30,000 - 8,788): about 20% of pay in income tax and employee NICs, 32p of the next pound
+    t = tax.tax_and_nics(30000.0, 202021)
+    assert close(t.income_tax[0], 3500.00) and close(t.employee_nics[0], 2460.00)
+    assert close(t.employer_nics[0], 2927.26)
+    assert abs((t.income_tax[0] + t.employee_nics[0]) / 30000.0 - 0.199) < 0.001
+    m = tax.marginal_rates(30000.0, 202021)
+    assert close(m.income_tax[0] + m.employee_nics[0], 0.32)
+
+
 def test_personal_allowance_taper_ends_at_125140():
     # above £125,140 every extra pound is taxed at 40% or 45% only (no allowance left)
     assert close(tax.income_tax(125141, 202122) - tax.income_tax(125140, 202122), 0.40)
