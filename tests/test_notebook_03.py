@@ -157,8 +157,9 @@ def test_iv_reproduced_by_residualising_and_iv2sls(default, sample):
     algorithm = pyhdfe.create(
         d[fe].to_numpy(),
         drop_singletons=False,
+        compute_degrees=False,  # k is counted below
         residualize_method="map",
-        options={"tol": 1e-14, "iteration_limit": 100000, "acceleration": "cg",
+        options={"tol": 1e-11, "iteration_limit": 100000, "acceleration": "cg",
                  "transform": "symmetric"},
     )  # fmt: skip
     r = algorithm.residualize(d[["y2", "x2", "S", "Z"]].to_numpy())
