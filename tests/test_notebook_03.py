@@ -9,6 +9,7 @@ enterprise-by-year model with linearmodels' AbsorbingLS, and the taxpayer figure
 """
 
 import json
+import shutil
 import warnings
 from pathlib import Path
 
@@ -234,9 +235,21 @@ def test_neighbours_with_match_effects_two_way_clusters_and_2024_25_rules(tmp_pa
     assert t["relative_change"] > e["pay_change_per_worker_year"]["relative_change"] > 0
 
 
-def test_no_instrument_larger_enterprises_later_years_worker_clusters(tmp_path, default):
+@pytest.fixture(scope="module")
+def without_scheme(tmp_path_factory):
+    """The extract as the real views would be: no lookup_placement_scheme."""
+    folder = tmp_path_factory.mktemp("nb03_extract") / "extract"
+    shutil.copytree(EXTRACT, folder)
+    (folder / "lookup_placement_scheme.parquet").unlink()
+    return folder
+
+
+def test_no_instrument_larger_enterprises_later_years_worker_clusters(
+    tmp_path, default, without_scheme
+):
     res = run(
         tmp_path,
+        extract=str(without_scheme),
         instrument=False,
         min_enterprise_size=10,
         tax_years=[201112, 202021],
@@ -268,3 +281,9 @@ def test_tax_years_out_of_order_are_explained(tmp_path):
     with pytest.raises(pm.PapermillExecutionError) as err:
         run(tmp_path, tax_years=[202021, 201011])
     assert "tax_years = [202021, 201011]: give [first, last]" in str(err.value)
+
+
+def test_the_instrument_needs_the_scheme_lookup(tmp_path, without_scheme):
+    with pytest.raises(pm.PapermillExecutionError) as err:
+        run(tmp_path, extract=str(without_scheme))
+    assert "instrument = True needs lookup_placement_scheme" in str(err.value)
