@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 EXTRACT := data_synthetic
 OUT := output
 
-.PHONY: setup data run test test-slow bench bench-notebooks lint refresh clean
+.PHONY: setup data run test test-slow bench bench-notebooks lint refresh student clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench: setup
 
 bench-notebooks: data
 	$(BIN)/python tools/bench_notebooks.py
+
+# Student copies of the notebooks (solutions removed) in student/.
+student: setup
+	$(BIN)/python tools/student_copies.py
 
 # Re-executes notebooks/NN_*.py into their committed references NN_*.ipynb (after an edit).
 refresh: data
