@@ -75,6 +75,10 @@ class Keys:
             code[a : a + step] = c
         return code
 
+    def forget_pmrs(self):
+        """Let the PMR strings go, once every view that carries PMRs is made (memory)."""
+        del self._pmr_all, self.pmr1, self.pmr2_all
+
     def edukey(self, pid, tax_year_start):
         """EDUKEY carried by each outcome record (person, tax year start)."""
         return self.edukey_table[self.edukey_codes(pid, tax_year_start)]

@@ -4,6 +4,12 @@
     write_extract(world.tables, "data_synthetic", fmt="parquet",
                   truth=world.truth, params=world.params)
 
+or, table by table as a generator makes them (then no more than a few tables are in memory):
+
+    with ExtractWriter("data_synthetic", fmt="parquet") as w:
+        world = generate(scale, seed, sink=w.add)
+        w.finish(truth=world.truth, params=world.params)
+
 Everything is written into a hidden temporary sibling folder and renamed into place at the
 end, so a failure leaves `out` as it was. An existing `out` is replaced only when it is empty
 or a previous extract (it holds a manifest.json); anything else is refused.
@@ -52,6 +58,7 @@ from leokit.schema import DEFAULT_SCHEMA, REGISTRY
 
 __all__ = [
     "write_extract",
+    "ExtractWriter",
     "read_manifest",
     "check_target",
     "WriteError",
@@ -206,7 +213,7 @@ class _Parts:
         self.year = year
         self.n = n
         self.columns = []  # (registry column, (how, *arrays))
-        self.nbytes = 0  # memory held beyond the table itself (for the writer's backlog)
+        self.nbytes = 0  # memory the columns keep alive (for the writer's backlog)
 
     def _arrays(self, a, b):
         import pyarrow as pa
@@ -216,8 +223,9 @@ class _Parts:
             if how == "int":
                 vals, mask = x
                 out.append(
-                    pa.array(vals[a:b], type=pa.int64(), mask=None if mask is None else mask[a:b])
-                )
+                    pa.array(_int64(vals, mask, a, b), type=pa.int64(),
+                             mask=None if mask is None else mask[a:b])
+                )  # fmt: skip
             elif how == "float":
                 out.append(pa.array(x[0][a:b], type=pa.float64(), from_pandas=True))
             elif how == "date":
@@ -376,13 +384,11 @@ def _canonical(s, kind):
     makes; None when only leokit.extract.conform can say what the values are."""
     dt = s.dtype
     if kind in ("int", "flag"):
+        # kept as they are (no int64 copy of the column): widened a batch at a time
         if isinstance(dt, np.dtype) and (dt.kind in "iub") and dt.itemsize <= 8 and dt != np.uint64:
-            vals = s.to_numpy()
-            return "int", (vals.astype(np.int64, copy=False), np.zeros(len(vals), dtype=bool))
-        if str(dt) == "Int64":
-            mask = s.isna().to_numpy(dtype=bool)
-            vals = s.to_numpy(dtype="int64", na_value=0) if mask.any() else s.to_numpy("int64")
-            return "int", (vals, mask)
+            return "int", (s.to_numpy(), None)
+        if isinstance(s.array, pd.arrays.IntegerArray) and dt.numpy_dtype != np.uint64:
+            return "int", (s.array._data, s.array._mask)  # values under the mask are ignored
         return None
     if kind == "float":
         if isinstance(dt, np.dtype) and dt == np.float64:
@@ -400,6 +406,11 @@ def _canonical(s, kind):
         if isinstance(dt, np.dtype) and dt.kind == "O":
             got = _factorize_text(s.to_numpy())
             return None if got is None else ("str", got)
+        if isinstance(dt, pd.CategoricalDtype):  # already codes: nothing to factorize
+            uniques = np.asarray(dt.categories, dtype=object)
+            if len(uniques) and infer_dtype(uniques, skipna=False) != "string":
+                return None
+            return "str", (s.array.codes, uniques)
         return None
     return None
 
@@ -410,7 +421,7 @@ def _from_read_form(s, kind):
     if kind in ("int", "flag"):
         mask = s.isna().to_numpy(dtype=bool)
         vals = s.to_numpy(dtype="int64", na_value=0) if mask.any() else s.to_numpy(dtype="int64")
-        return "int", (vals, mask)
+        return "int", (vals, mask if mask.any() else None)
     if kind == "float":
         return "float", s.to_numpy(dtype="float64")
     if kind == "date":
@@ -419,9 +430,19 @@ def _from_read_form(s, kind):
     return "str", (codes, np.asarray(uniques, dtype=object))
 
 
+def _int64(vals, mask, a, b):
+    """Rows a:b of an integer column as int64, 0 where NULL (what is hashed and written)."""
+    part = vals[a:b]
+    if mask is not None:
+        part = np.where(mask[a:b], 0, part)
+    return part.astype(np.int64, copy=False)
+
+
 def _hash_input(tag, payload):
     """What the column adds to the checksum, ready for `_hash_table` (which needs no GIL)."""
-    if tag in ("int", "date"):
+    if tag == "int":
+        return ("int", *payload)
+    if tag == "date":
         vals, mask = payload
         return (
             "bytes",
@@ -449,6 +470,13 @@ def _hash_table(head, columns):
             hashed, codes = arrays
             for a in range(0, len(codes), step):
                 h.update(np.ascontiguousarray(hashed[codes[a : a + step]]))
+        elif how == "int":  # int64 values, then the NULL mask as bytes
+            vals, mask = arrays
+            for a in range(0, len(vals), step):
+                h.update(np.ascontiguousarray(_int64(vals, mask, a, a + step), dtype="<i8"))
+            for a in range(0, len(vals), step):
+                b = min(a + step, len(vals))
+                h.update(bytes(b - a) if mask is None else mask[a:b].view(np.uint8))
         else:
             for part in arrays:
                 h.update(part)
@@ -461,7 +489,7 @@ def _arrow_of(tag, payload, s):
 
     if tag == "int":
         vals, mask = payload
-        return ("int", vals, mask if mask.any() else None)
+        return ("int", vals, mask if mask is not None and mask.any() else None)
     if tag == "float":
         return ("float", np.asarray(payload, dtype="float64"))
     if tag == "date":
@@ -485,10 +513,12 @@ def _arrow_of(tag, payload, s):
     return ("text", codes, dictionary)
 
 
-def _prepare_table(name, v, year, cols, registry):
-    """(_Parts, checksum input) of one table, converting each column once; the checksum is
-    `_hash_table(*input)`."""
+def _prepare_table(name, v, year, cols, registry, observe=False):
+    """(_Parts, checksum input, observed) of one table, converting each column once; the
+    checksum is `_hash_table(*input)`; observed is None, or with `observe` the
+    {column: (rows, NULLs, blanks, 9999-12-31s)} the data card reports."""
     parts = _Parts(name, v, year, len(cols))
+    observed = OrderedDict() if observe else None
     header = [[c.name_for(year), c.kind] for c in v.columns_for(year)]
     head = json.dumps(header, sort_keys=True).encode("utf-8") + str(len(cols)).encode("ascii")
     hashing = []
@@ -503,12 +533,36 @@ def _prepare_table(name, v, year, cols, registry):
             got = _from_read_form(s, c.kind)
         tag, payload = got
         hashing.append(_hash_input(tag, payload))
+        if observe:
+            observed[c.name_for(year)] = _observed(tag, payload, len(cols))
         arrow = _arrow_of(tag, payload, s)
         parts.columns.append((c, arrow))
-        parts.nbytes += sum(
-            x.nbytes for x in arrow[1:] if isinstance(x, np.ndarray) and x.base is None
-        )
-    return parts, (head, hashing)
+        parts.nbytes += sum(x.nbytes for x in arrow[1:] if isinstance(x, np.ndarray))
+    return parts, (head, hashing), observed
+
+
+_OPEN_END_DAYS = (datetime.date(9999, 12, 31) - _EPOCH).days
+
+
+def _observed(tag, payload, n):
+    """(rows, NULLs, blanks '', 9999-12-31s) of a converted column: what
+    leokit.datacard.observed_missingness counts in the column, from the codes and masks."""
+    blanks = open_end = 0
+    if tag == "int":
+        mask = payload[1]
+        nulls = 0 if mask is None else int(np.count_nonzero(mask))
+    elif tag == "float":
+        nulls = int(np.count_nonzero(np.isnan(payload)))
+    elif tag == "date":
+        days, mask = payload
+        nulls = int(np.count_nonzero(mask))
+        open_end = int(np.count_nonzero((days == _OPEN_END_DAYS) & ~mask))
+    else:
+        codes, uniques = payload
+        nulls = int(np.count_nonzero(codes < 0))
+        blank = np.flatnonzero(uniques == "")  # a NULL's unused entry is "" too, never a code
+        blanks = sum(int(np.count_nonzero(codes == k)) for k in blank)
+    return (n, nulls, blanks, open_end)
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -639,8 +693,9 @@ def _write_dta(df, v, year, name, folder):
     writer.write_file()
 
 
-def _write_duckdb(plan, folder, schema, progress_bar, registry):
-    """One database file per LEO/NPD/HESA database; returns the manifest rows per table."""
+def _write_duckdb(plan, folder, schema, progress_bar, registry, observed=None):
+    """One database file per LEO/NPD/HESA database; returns the manifest rows per table
+    (and fills `observed`, when given, as ExtractWriter.observed)."""
     import duckdb
 
     def q(ident):
@@ -655,7 +710,11 @@ def _write_duckdb(plan, folder, schema, progress_bar, registry):
         try:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {q(schema)}")
             for name, v, year, cols in items:
-                parts, hash_input = _prepare_table(name, v, year, cols, registry)
+                parts, hash_input, counts = _prepare_table(
+                    name, v, year, cols, registry, observe=observed is not None
+                )
+                if counts is not None:
+                    observed[name] = counts
                 done[name] = (name, v, year, len(cols), _hash_table(*hash_input))
                 del hash_input
                 arrow = parts.table()
@@ -736,40 +795,6 @@ class _Pipeline:
             pool.shutdown(wait=True)
 
 
-def _write_files(plan, fmt, folder, progress_bar, registry):
-    """Table by table: convert once, checksum, write. Returns (manifest rows per table,
-    the parquet pipeline still writing or None)."""
-    done = []
-    if fmt != "parquet":
-        for name, v, year, cols in plan:
-            progress_bar.set_postfix_str(name, refresh=False)
-            frame = _conformed(cols, v, year, name, registry)
-            done.append(
-                (name, v, year, len(frame), content_sha256(frame, v, year, _conformed=True))
-            )
-            _FILE_WRITERS[fmt](frame, v, year, name, folder)
-            del frame
-            progress_bar.update(1)
-        return done, None
-    pipe = _Pipeline(fmt, folder, progress_bar)
-    # smallest tables first: the biggest are then still being written while the caller
-    # renders its extra files (the manifest needs only the checksums)
-    order = sorted(range(len(plan)), key=lambda i: len(plan[i][3]) * len(plan[i][3].actual))
-    try:
-        for i in order:
-            name, v, year, cols = plan[i]
-            progress_bar.set_postfix_str(name, refresh=False)
-            parts, hash_input = _prepare_table(name, v, year, cols, registry)
-            pipe.add(parts, hash_input)
-            del parts, hash_input
-        sums = dict(zip(order, pipe.checksums()))
-    except BaseException:
-        pipe.close()
-        raise
-    done = [(name, v, year, len(cols), sums[i]) for i, (name, v, year, cols) in enumerate(plan)]
-    return done, pipe
-
-
 _FILE_WRITERS = {"parquet": _write_parquet, "csv": _write_csv, "dta": _write_dta}
 
 
@@ -815,6 +840,151 @@ def _manifest(done, fmt, schema, params, truth_written):
 
 
 # ------------------------------------------------------------------------------ the writer
+class ExtractWriter:
+    """Writes an extract table by table, as the tables come, into the folder `out`.
+
+        with ExtractWriter(out, fmt="parquet") as w:
+            w.add("leo_earnings", frame)     # converted at once: the caller may drop it
+            ...
+            manifest = w.finish(truth=truth, params=params)
+
+    Tables go to a hidden temporary sibling folder, renamed into place by `finish`; leaving
+    the `with` block by an exception (or calling `abort`) removes it and leaves `out` as it
+    was. Parquet files are written by a worker thread while the caller makes the next table;
+    DuckDB databases are written by `finish` (a database holds tables of many stages).
+
+    fmt, schema, registry  as for write_extract; progress: a progress bar of tables written;
+    total: how many tables to expect (for the bar).
+    observe  keep, in `observed`, each table's {column: (rows, NULLs, blanks '',
+             9999-12-31s)}: the data card's observed missingness
+             (leokit.datacard.render_datacard(..., observed=w.observed)) without the tables.
+    """
+
+    def __init__(self, out, fmt="parquet", progress=False, schema=DEFAULT_SCHEMA,
+                 registry=REGISTRY, observe=False, total=None):  # fmt: skip
+        if fmt not in FORMATS:
+            raise WriteError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
+        if not schema or not isinstance(schema, str):
+            raise WriteError(f"schema must be a non-empty name, got {schema!r}")
+        self.out = check_target(out)
+        self.fmt = fmt
+        self.schema = schema
+        self.registry = registry
+        self.observed = OrderedDict() if observe else None
+        self._done = OrderedDict()  # name -> [name, view, year, rows, checksum or None]
+        self._duckdb = []  # (name, view, year, columns) for finish
+        self._pipe = self._bar = self._tmp = None
+        parent = os.path.dirname(self.out)
+        self._made = _missing_dirs(parent)
+        try:
+            os.makedirs(parent, exist_ok=True)
+        except OSError as e:
+            raise WriteError(f"cannot write the extract to {self.out}: {e.strerror}") from None
+        try:
+            self._tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(self.out)}.tmp-", dir=parent)
+            os.chmod(self._tmp, 0o755)
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=total, desc=f"writing {fmt}", unit="table",
+                             disable=not progress)  # fmt: skip
+            if fmt == "parquet":
+                self._pipe = _Pipeline(fmt, self._tmp, self._bar)
+        except BaseException:
+            self.abort()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        if kind is not None:
+            self.abort()
+
+    def add(self, name, df):
+        """Convert, checksum and write (or, for DuckDB, keep) the table `name` (a concrete
+        view name); WriteError if it is not one or its columns are not the registry's."""
+        ((name, v, year, cols),) = _plan({name: df}, self.registry)
+        self._add(name, v, year, cols)
+
+    def _add(self, name, v, year, cols):
+        if self._tmp is None:
+            raise WriteError("the extract is finished or aborted: no more tables")
+        if name in self._done:
+            raise WriteError(f"table {name!r} given twice")
+        self._bar.set_postfix_str(name, refresh=False)
+        self._done[name] = [name, v, year, len(cols), None]
+        observe = self.observed is not None
+        counts = None
+        if self.fmt == "duckdb":
+            self._duckdb.append((name, v, year, cols))
+        elif self.fmt == "parquet":
+            parts, hash_input, counts = _prepare_table(name, v, year, cols, self.registry, observe)
+            self._pipe.add(parts, hash_input)
+        else:
+            frame = _conformed(cols, v, year, name, self.registry)
+            self._done[name][4] = content_sha256(frame, v, year, _conformed=True)
+            if observe:
+                counts = OrderedDict()
+                for c in v.columns_for(year):
+                    col = c.name_for(year)
+                    counts[col] = _observed(*_from_read_form(frame[col], c.kind), len(frame))
+            _FILE_WRITERS[self.fmt](frame, v, year, name, self._tmp)
+            self._bar.update(1)
+        if counts is not None:
+            self.observed[name] = counts
+
+    def finish(self, truth=None, params=None, extra_files=None):
+        """Write the manifest, truth.json (when `truth` is given) and `extra_files` ({file
+        name: text, or a function manifest -> text}), wait for the last files and move the
+        extract into place. Returns the manifest."""
+        if self._tmp is None:
+            raise WriteError("the extract is finished or aborted already")
+        try:
+            if self.fmt == "duckdb":
+                done = _write_duckdb(self._duckdb, self._tmp, self.schema, self._bar, self.registry,
+                                     self.observed)  # fmt: skip
+                self._duckdb = []
+            else:
+                if self._pipe is not None:  # checksums in the order the tables came
+                    for entry, sha in zip(self._done.values(), self._pipe.checksums()):
+                        entry[4] = sha
+                done = [tuple(entry) for entry in self._done.values()]
+            manifest = _manifest(done, self.fmt, self.schema, params, truth is not None)
+            if truth is not None:
+                _write_text(os.path.join(self._tmp, TRUTH), _json(truth))
+            for fname, content in (extra_files or {}).items():
+                text = content(manifest) if callable(content) else content
+                _write_text(os.path.join(self._tmp, fname), text)
+            _write_text(os.path.join(self._tmp, MANIFEST), _json(manifest))
+            if self._pipe is not None:  # the last tables' files, written meanwhile
+                self._pipe.finish()
+                self._pipe.close()
+                self._pipe = None
+            self._bar.close()
+            _swap(self._tmp, self.out)
+            self._tmp = None
+        except BaseException:
+            self.abort()
+            raise
+        return json.loads(_json(manifest))
+
+    def abort(self):
+        """Stop writing and remove what was written (and the folders made for it)."""
+        if self._pipe is not None:
+            self._pipe.close()
+            self._pipe = None
+        if self._bar is not None:
+            self._bar.close()
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+            for d in self._made:  # folders this writer created, innermost first, if still empty
+                try:
+                    os.rmdir(d)
+                except OSError:
+                    break
+
+
 def write_extract(
     tables,
     out,
@@ -837,55 +1007,14 @@ def write_extract(
     """
     if fmt not in FORMATS:
         raise WriteError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    if not schema or not isinstance(schema, str):
-        raise WriteError(f"schema must be a non-empty name, got {schema!r}")
-    out = check_target(out)
-    plan = _plan(tables, registry)  # names only; values are converted table by table below
-    parent = os.path.dirname(out)
-    base = os.path.basename(out)
-    made = _missing_dirs(parent)
-    try:
-        os.makedirs(parent, exist_ok=True)
-    except OSError as e:
-        raise WriteError(f"cannot write the extract to {out}: {e.strerror}") from None
-    tmp = None
-    pending = None
-    try:
-        tmp = tempfile.mkdtemp(prefix=f".{base}.tmp-", dir=parent)
-        os.chmod(tmp, 0o755)
-        from tqdm.auto import tqdm
-
-        with tqdm(
-            total=len(plan), desc=f"writing {fmt}", unit="table", disable=not progress
-        ) as bar:
-            if fmt == "duckdb":
-                done = _write_duckdb(plan, tmp, schema, bar, registry)
-            else:
-                done, pending = _write_files(plan, fmt, tmp, bar, registry)
-            manifest = _manifest(done, fmt, schema, params, truth is not None)
-            if truth is not None:
-                _write_text(os.path.join(tmp, TRUTH), _json(truth))
-            for fname, content in (extra_files or {}).items():
-                text = content(manifest) if callable(content) else content
-                _write_text(os.path.join(tmp, fname), text)
-            _write_text(os.path.join(tmp, MANIFEST), _json(manifest))
-            if pending is not None:  # the last tables' files, written meanwhile
-                pending.finish()
-                pending.close()
-                pending = None
-        _swap(tmp, out)
-    except BaseException:
-        if pending is not None:
-            pending.close()
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
-        for d in made:  # folders this call created, innermost first, if still empty
-            try:
-                os.rmdir(d)
-            except OSError:
-                break
-        raise
-    return json.loads(_json(manifest))
+    check_target(out)
+    plan = _plan(tables, registry)  # names only, all checked before anything is written
+    with ExtractWriter(out, fmt, progress, schema, registry, total=len(plan)) as w:
+        # smallest tables first: the biggest are then still being written while the
+        # extra files render (the manifest needs only the checksums)
+        for name, v, year, cols in sorted(plan, key=lambda p: len(p[3]) * len(p[3].actual)):
+            w._add(name, v, year, cols)
+        return w.finish(truth, params, extra_files)
 
 
 def _missing_dirs(path):
