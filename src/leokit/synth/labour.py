@@ -38,7 +38,7 @@ from .config import (
     tax_year_code,
 )
 from .ids import digit_keys
-from .npd import _frame, _frame_taken
+from .npd import _frame, _frame_taken, _int_or_null
 
 SECTIONS = np.array(list("GQPCNMIFHJKOSRLADEB"))
 SECTION_SHARE = np.array(
@@ -332,12 +332,6 @@ def _nan_as_int64():
 
 
 _NAN_AS_INT64 = _nan_as_int64()
-
-
-def _int_or_null(values, null_at):
-    """Int64 column: values, NULL where null_at (as pd.array(np.where(null_at, None, values)))."""
-    data = np.where(null_at, 1, values).astype(np.int64)  # pandas stores 1 under the mask
-    return pd.arrays.IntegerArray(data, np.asarray(null_at, dtype=bool).copy())
 
 
 def make(P, H, areas, keys, sizes, rng, emit, compact=False):

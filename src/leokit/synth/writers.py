@@ -729,23 +729,15 @@ def _write_duckdb(plan, folder, schema, progress_bar, registry, observed=None):
     return [done[name] for name, _, _, _ in plan]
 
 
-_BACKLOG_BYTES = 3 * 2**30  # converted tables waiting for the parquet writer, at most
-
-
-def _lower_priority():
-    """Nice the calling thread (Linux: priorities are per thread); elsewhere a no-op."""
-    try:
-        import threading
-
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-    except (AttributeError, OSError):
-        pass
+# converted tables waiting for the writer and the hasher, at most: a bound on the memory
+# they hold (the biggest national table fits, so the generator goes on while it is written)
+_BACKLOG_BYTES = 1536 * 2**20
 
 
 class _Pipeline:
     """Parquet files written by a worker thread, checksums hashed by another (Arrow and
-    hashlib work without the GIL), while the main thread converts the next tables. Tables
-    wait for the writer up to _BACKLOG_BYTES, so the data card can be rendered while the
+    hashlib work without the GIL), while the main thread makes and converts the next tables.
+    Tables wait for both up to _BACKLOG_BYTES, so the data card can be rendered while the
     last ones are written. After a failed write no further file is started."""
 
     def __init__(self, fmt, folder, progress_bar):
@@ -754,11 +746,10 @@ class _Pipeline:
         self.fmt = fmt
         self.folder = folder
         self.bar = progress_bar
-        # the converting main thread is the critical path: the workers run at a lower priority
-        self.hasher = ThreadPoolExecutor(1, "leokit-hash", initializer=_lower_priority)
-        self.writer = ThreadPoolExecutor(1, "leokit-write", initializer=_lower_priority)
+        self.hasher = ThreadPoolExecutor(1, "leokit-hash")
+        self.writer = ThreadPoolExecutor(1, "leokit-write")
         self.sums = []
-        self.waiting = []  # (future, bytes held)
+        self.waiting = []  # (write future, hash future, bytes held)
         self.failed = False
 
     def _write(self, parts, v, year, name):
@@ -771,15 +762,17 @@ class _Pipeline:
             raise
 
     def _settle(self, limit):
-        while self.waiting and sum(b for _, b in self.waiting) > limit:
-            fut, _ = self.waiting.pop(0)
-            fut.result()
+        while self.waiting and sum(b for _, _, b in self.waiting) > limit:
+            written, hashed, _ = self.waiting.pop(0)
+            written.result()
+            hashed.result()
             self.bar.update(1)
 
     def add(self, parts, hash_input):
-        self.sums.append(self.hasher.submit(_hash_table, *hash_input))
-        self.waiting.append((self.writer.submit(self._write, parts, parts.view, parts.year, parts.name),
-                             parts.nbytes))  # fmt: skip
+        hashed = self.hasher.submit(_hash_table, *hash_input)
+        self.sums.append(hashed)
+        written = self.writer.submit(self._write, parts, parts.view, parts.year, parts.name)
+        self.waiting.append((written, hashed, parts.nbytes))
         self._settle(max(_BACKLOG_BYTES, 0))
 
     def checksums(self):
