@@ -489,7 +489,7 @@ def make(P, H, areas, keys, sizes, rng, emit, compact=False):
         del cell, c
     del need, tot, cnt
     # the geography view draws nothing: build it now and let its row arrays go
-    edukeys = _Lookup(keys.edukey_table)
+    edukeys = _Lookup(keys.edukey_table, dtype=keys.edukey_dtype() if compact else None)
     emit({"leo_geography": geography_view(gp, gt, g_abroad, oa, areas, keys, edukeys, geo_key,
                                           compact)})  # fmt: skip
     del gp, gt, g_abroad, geo_key, oa
@@ -627,13 +627,18 @@ class _Coded:
 
 class _Lookup:
     """Text by index: `values` (an object array, None for NULL, then the lookup's last
-    entry) and, made once when first asked, the same as categories and codes."""
+    entry) and, made once when first asked, the same as categories and codes.
 
-    def __init__(self, values, *more):
+    dtype: a CategoricalDtype whose categories are `values` in order, when one is at hand.
+    """
+
+    def __init__(self, values, *more, dtype=None):
         self.values = np.empty(len(values) + len(more), dtype=object)
         self.values[: len(values)] = values
         self.values[len(values) :] = more
         self._categories = None
+        if dtype is not None:
+            self._categories = (dtype, np.arange(len(values), dtype=_code_width(len(values))))
 
     def __len__(self):
         return len(self.values)
@@ -642,11 +647,16 @@ class _Lookup:
         """(CategoricalDtype of the distinct texts, code of each entry: -1 for None)."""
         if self._categories is None:
             codes, uniques = pd.factorize(self.values)
-            # the code type pandas gives Categorical codes (so that it keeps them uncopied)
-            width = next(t for t in (np.int8, np.int16, np.int32, np.int64)
-                         if len(uniques) < np.iinfo(t).max)  # fmt: skip
-            self._categories = (pd.CategoricalDtype(uniques), codes.astype(width))
+            self._categories = (
+                pd.CategoricalDtype(uniques),
+                codes.astype(_code_width(len(uniques))),
+            )
         return self._categories
+
+
+def _code_width(k):
+    """The type pandas gives the codes of k categories (so that it keeps them uncopied)."""
+    return next(t for t in (np.int8, np.int16, np.int32, np.int64) if k < np.iinfo(t).max)
 
 
 _YEAR_2017 = int(np.searchsorted(YEARS, 2017))  # tax years from 2017/18 use the 2020 IDBR
@@ -785,7 +795,7 @@ def spells_from_years(pp, tt, d0, d1, year_start, ndays, keys, rng):
         "leo_employment",
         None,
         {
-            "EduKey": keys.edukey_table[code[order]],
+            "EduKey": keys.edukey_column(code[order]),
             "StartDate": s_start[order].astype("datetime64[s]"),
             "EndDate": end_out[order],
             "UncertainStartDate": uncertain_start[order].astype(np.int64),
@@ -870,7 +880,7 @@ def benefits(P, emp, labour, d0, d1, year_start, ndays, keys, rng):
         "leo_benefit",
         None,
         {
-            "EduKey": keys.edukey_table[code[order]],
+            "EduKey": keys.edukey_column(code[order]),
             "StartDate": s[order].astype("datetime64[s]"),
             "EndDate": e[order],
             "Benefit_type": typ,
@@ -911,7 +921,7 @@ def self_assessment(P, active, keys, rng):
         "leo_self_assessment",
         None,
         {
-            "Edukey": keys.edukey_table[code[rows]],
+            "Edukey": keys.edukey_column(code[rows]),
             "TaxYear": tax_year_code(t).astype(np.int64),
             "Self_Employed": np.ones(len(rows), dtype=np.int64),
             "EARNINGS_PTR": _int_or_null(total, ~ptr),

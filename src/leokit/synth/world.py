@@ -82,7 +82,7 @@ def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False, on_stage=No
     step("schools")
     P = pupils.make(sizes, A, Sch, rngs["pupils"])
     step("pupils")
-    keys = Keys(P.n, rngs["keys"])
+    keys = Keys(P.n, rngs["keys"], compact=sink is not None)
     step("keys")
     tables = OrderedDict()
 
@@ -109,7 +109,7 @@ def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False, on_stage=No
     del hesa_tables, res, reduction  # (memory: nothing later reads them)
     keys.forget_pmrs()
     step("hesa")
-    # a sink takes the biggest views in compact columns (the same values)
+    # a sink takes keys and the biggest views in compact columns (the same values)
     F, person_years = labour.make(P, H, A, keys, sizes, rngs["labour"], emit, sink is not None)
     del F, H, keys
     emit({"lookup_area": area_lookup(A)})

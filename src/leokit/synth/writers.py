@@ -37,6 +37,7 @@ import os
 import shutil
 import tempfile
 import uuid
+import weakref
 from collections import OrderedDict
 
 import numpy as np
@@ -379,7 +380,25 @@ def _factorize_by_value(values):
     return _small_codes(codes, len(uniques)), uniques
 
 
-def _canonical(s, kind):
+class _TextMemo:
+    """What the writer derives from a text column's distinct values (their hashes, the Arrow
+    dictionary, which are ''), kept for a Categorical's categories while they live: views
+    whose columns share categories (the person keys of a compact world: millions of them)
+    then share that work. Other columns get a fresh dict."""
+
+    def __init__(self):
+        self._by_id = {}
+
+    def of(self, categories):
+        key = id(categories)
+        got = self._by_id.get(key)
+        if got is None or got[0]() is not categories:
+            ref = weakref.ref(categories, lambda _, key=key: self._by_id.pop(key, None))
+            got = self._by_id[key] = (ref, {})
+        return got[1]
+
+
+def _canonical(s, kind, memo):
     """(tag, payload) of a column in its raw form, for the kinds and dtypes the generator
     makes; None when only leokit.extract.conform can say what the values are."""
     dt = s.dtype
@@ -405,12 +424,16 @@ def _canonical(s, kind):
     if kind == "str":
         if isinstance(dt, np.dtype) and dt.kind == "O":
             got = _factorize_text(s.to_numpy())
-            return None if got is None else ("str", got)
+            return None if got is None else ("str", (*got, {}))
         if isinstance(dt, pd.CategoricalDtype):  # already codes: nothing to factorize
-            uniques = np.asarray(dt.categories, dtype=object)
-            if len(uniques) and infer_dtype(uniques, skipna=False) != "string":
+            known = memo.of(dt.categories)
+            if "uniques" not in known:
+                uniques = np.asarray(dt.categories, dtype=object)
+                text = not len(uniques) or infer_dtype(uniques, skipna=False) == "string"
+                known["uniques"] = uniques if text else None
+            if known["uniques"] is None:
                 return None
-            return "str", (s.array.codes, uniques)
+            return "str", (s.array.codes, known["uniques"], known)
         return None
     return None
 
@@ -427,7 +450,7 @@ def _from_read_form(s, kind):
     if kind == "date":
         return "date", _days(s)
     codes, uniques = pd.factorize(s)
-    return "str", (codes, np.asarray(uniques, dtype=object))
+    return "str", (codes, np.asarray(uniques, dtype=object), {})
 
 
 def _int64(vals, mask, a, b):
@@ -452,12 +475,13 @@ def _hash_input(tag, payload):
     if tag == "float":
         vals = np.asarray(payload, dtype="float64")
         return ("bytes", np.ascontiguousarray(np.where(np.isnan(vals), np.nan, vals), dtype="<f8"))
-    codes, uniques = payload
-    table = np.empty(len(uniques) + 1, dtype=object)
-    table[:-1] = uniques
-    table[-1] = ""  # NULL and '' hash alike
-    hashed = pd.util.hash_array(table, categorize=False).astype("<u8")  # already unique
-    return ("text", hashed, codes)  # row i hashes as hashed[codes[i]] (-1: the last entry)
+    codes, uniques, known = payload
+    if "hashed" not in known:
+        table = np.empty(len(uniques) + 1, dtype=object)
+        table[:-1] = uniques
+        table[-1] = ""  # NULL and '' hash alike
+        known["hashed"] = pd.util.hash_array(table, categorize=False).astype("<u8")
+    return ("text", known["hashed"], codes)  # row i hashes as hashed[codes[i]] (-1: the last)
 
 
 def _hash_table(head, columns):
@@ -497,10 +521,14 @@ def _arrow_of(tag, payload, s):
         return ("date", days.astype("int32"), mask)
     import pyarrow.compute as pc
 
-    codes, uniques = payload
-    dictionary = pa.array(uniques, type=pa.string())
+    codes, uniques, known = payload
+    if "dictionary" not in known:
+        known["dictionary"] = pa.array(uniques, type=pa.string())
+    dictionary = known["dictionary"]
     if len(codes) and len(uniques):
-        lengths = np.asarray(pc.binary_length(dictionary).fill_null(0), dtype=np.int64)
+        if "lengths" not in known:
+            known["lengths"] = np.asarray(pc.binary_length(dictionary).fill_null(0), np.int64)
+        lengths = known["lengths"]
         if int(lengths.max()) * len(codes) > _STR_LIMIT:  # maybe more than pa.array holds
             total = 0
             for a in range(0, len(codes), 1 << 22):
@@ -513,10 +541,10 @@ def _arrow_of(tag, payload, s):
     return ("text", codes, dictionary)
 
 
-def _prepare_table(name, v, year, cols, registry, observe=False):
+def _prepare_table(name, v, year, cols, registry, memo, observe=False):
     """(_Parts, checksum input, observed) of one table, converting each column once; the
     checksum is `_hash_table(*input)`; observed is None, or with `observe` the
-    {column: (rows, NULLs, blanks, 9999-12-31s)} the data card reports."""
+    {column: (rows, NULLs, blanks, 9999-12-31s)} the data card reports. memo: a _TextMemo."""
     parts = _Parts(name, v, year, len(cols))
     observed = OrderedDict() if observe else None
     header = [[c.name_for(year), c.kind] for c in v.columns_for(year)]
@@ -525,7 +553,7 @@ def _prepare_table(name, v, year, cols, registry, observe=False):
     conformed = None
     for i, c in enumerate(v.columns_for(year)):
         s = cols.series(i)
-        got = _canonical(s, c.kind) if s is not None else None
+        got = _canonical(s, c.kind, memo) if s is not None else None
         if got is None:
             if conformed is None:
                 conformed = _conformed(cols, v, year, name, registry)
@@ -558,10 +586,11 @@ def _observed(tag, payload, n):
         nulls = int(np.count_nonzero(mask))
         open_end = int(np.count_nonzero((days == _OPEN_END_DAYS) & ~mask))
     else:
-        codes, uniques = payload
+        codes, uniques, known = payload
         nulls = int(np.count_nonzero(codes < 0))
-        blank = np.flatnonzero(uniques == "")  # a NULL's unused entry is "" too, never a code
-        blanks = sum(int(np.count_nonzero(codes == k)) for k in blank)
+        if "blank" not in known:  # a NULL's unused entry is "" too, never a code
+            known["blank"] = np.flatnonzero(uniques == "")
+        blanks = sum(int(np.count_nonzero(codes == k)) for k in known["blank"])
     return (n, nulls, blanks, open_end)
 
 
@@ -705,13 +734,14 @@ def _write_duckdb(plan, folder, schema, progress_bar, registry, observed=None):
     for item in plan:
         by_db.setdefault(item[1].database, []).append(item)
     done = {}
+    memo = _TextMemo()
     for db, items in by_db.items():
         con = duckdb.connect(os.path.join(folder, db + FILE_SUFFIX["duckdb"]))
         try:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {q(schema)}")
             for name, v, year, cols in items:
                 parts, hash_input, counts = _prepare_table(
-                    name, v, year, cols, registry, observe=observed is not None
+                    name, v, year, cols, registry, memo, observe=observed is not None
                 )
                 if counts is not None:
                     observed[name] = counts
@@ -866,6 +896,7 @@ class ExtractWriter:
         self.observed = OrderedDict() if observe else None
         self._done = OrderedDict()  # name -> [name, view, year, rows, checksum or None]
         self._duckdb = []  # (name, view, year, columns) for finish
+        self._memo = _TextMemo()
         self._pipe = self._bar = self._tmp = None
         parent = os.path.dirname(self.out)
         self._made = _missing_dirs(parent)
@@ -911,7 +942,9 @@ class ExtractWriter:
         if self.fmt == "duckdb":
             self._duckdb.append((name, v, year, cols))
         elif self.fmt == "parquet":
-            parts, hash_input, counts = _prepare_table(name, v, year, cols, self.registry, observe)
+            parts, hash_input, counts = _prepare_table(
+                name, v, year, cols, self.registry, self._memo, observe
+            )
             self._pipe.add(parts, hash_input)
         else:
             frame = _conformed(cols, v, year, name, self.registry)
