@@ -443,8 +443,8 @@ def make(P, H, areas, keys, sizes, rng, emit, compact=False):
 
     # ---- what the extract shows: linked main_enterprise and education-linked keys
     # (row arrays in small types, and no more of them than needed at a time: there are
-    # tens of millions of rows)
-    # (person indices in a type that also holds EDUKEY codes, which add N to them)
+    # tens of millions of rows; person indices in a type that also holds EDUKEY codes,
+    # which add N to them)
     key_dtype = _index_dtype(2 * N + 1)
     pp, tt = np.nonzero(emp)
     pp, tt = pp.astype(key_dtype), tt.astype(np.int8)
@@ -620,6 +620,8 @@ class _Columns:
 
 
 class _Coded:
+    """A compact text column being filled: codes into dtype.categories."""
+
     def __init__(self, dtype, codes):
         self.dtype = dtype
         self.codes = codes
@@ -676,7 +678,7 @@ def earnings_view(F, edukeys, rows, pp, tt, ekey, earn_i, main, firm2, move_day,
     sic = _Lookup(sic_text, None)
     no_firm, no_sic = n_firms, 2 * n_firms  # the None entries
     out = _Columns(len(rows), compact)
-    # pounds fit int32 by far; the other earnings columns are parts of Earnings
+    # pounds fit int32 by far (enterprise, section and SIC earnings are at most Earnings)
     pounds = np.int32 if len(rows) == 0 or earn_i.max() < 2**31 else np.int64
     nulls = "enterprise_earnings"  # NULL without a main employer, as the other nullable ones
     for a, b in _blocks(len(rows)):

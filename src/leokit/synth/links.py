@@ -39,7 +39,6 @@ class Keys:
         self._pmr_table = np.empty(2 * n + 1, dtype=object)
         self._pmr_table[: 2 * n] = alnum_keys(rng, 2 * n, 18)
         self._pmr_table[2 * n] = ""
-        self.pmr1, self.pmr2_all = self._pmr_table[:n], self._pmr_table[n : 2 * n]
         self.has_pmr2 = rng.random(n) < SECOND_PMR
         # the EDUKEYs: made in text order (see edukey_table below)
         edk_order, edk_text = alnum_keys_by_text(rng, 2 * n, 14)
@@ -109,7 +108,7 @@ class Keys:
 
     def forget_pmrs(self):
         """Let the PMR strings go, once every view that carries PMRs is made (memory)."""
-        del self._pmr_table, self.pmr1, self.pmr2_all
+        del self._pmr_table
         self._dtypes.pop("pmr", None)
 
     def edukey(self, pid, tax_year_start):

@@ -365,7 +365,7 @@ def tables(P, S, C, res, policy, areas, keys, rng):
             "qualification_status": _repeat("Pending", 3 * n),
             "qualification_year": np.repeat(cycle, 3),
         },
-        np.argsort(q_uid, kind="stable"),  # (as sort_values(kind="mergesort"))
+        np.argsort(q_uid, kind="stable"),  # an applicant's three rows keep their order
     )
     course_lookup = _frame(
         "lookup_ucas_course",

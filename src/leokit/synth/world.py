@@ -56,7 +56,9 @@ def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False, on_stage=No
     sink      optional callable(view name, frame) given each table as soon as its stage has
               made it, instead of keeping it in the world (whose `tables` is then empty): a
               writer that writes tables as they come need not hold the whole extract, which
-              at national scale is more than the generator's own working memory.
+              at national scale is more than the generator's own working memory. Its frames
+              hold the same values in compact columns (person keys and the text of the two
+              biggest views as Categoricals, narrow integers), which is what a writer needs.
     """
     sizes = Sizes(scale)
     if not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -82,12 +84,14 @@ def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False, on_stage=No
     step("schools")
     P = pupils.make(sizes, A, Sch, rngs["pupils"])
     step("pupils")
-    keys = Keys(P.n, rngs["keys"], compact=sink is not None)
+    compact = sink is not None
+    keys = Keys(P.n, rngs["keys"], compact)
     step("keys")
     tables = OrderedDict()
 
     def emit(made):
-        """Keep the tables a stage made, or hand them to the sink (and keep nothing)."""
+        """Keep the tables a stage made, or hand them to the sink one by one, letting each
+        go before the next (the sink keeps what it needs)."""
         for name in list(made):
             df = made.pop(name)
             if sink is None:
@@ -109,8 +113,7 @@ def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False, on_stage=No
     del hesa_tables, res, reduction  # (memory: nothing later reads them)
     keys.forget_pmrs()
     step("hesa")
-    # a sink takes keys and the biggest views in compact columns (the same values)
-    F, person_years = labour.make(P, H, A, keys, sizes, rngs["labour"], emit, sink is not None)
+    F, person_years = labour.make(P, H, A, keys, sizes, rngs["labour"], emit, compact)
     del F, H, keys
     emit({"lookup_area": area_lookup(A)})
     step("labour")
