@@ -10,7 +10,7 @@ generates the world (`leokit.synth.generate`, timing every stage) and writes the
 a temporary folder exactly as `leokit synth` does (parquet, truth.json, manifest.json and the
 data card README.md), and deletes it. Like `leokit synth`, it hands each table to the writer
 as soon as it is made (generate's `sink`), so the stage times include converting their tables
-and "write" is what is left after the last stage: the truth, the manifest, the data card and
+and "write" is what is left after the last stage: truth.json, the manifest, the data card and
 the files still being written (an older generator without `sink` generates everything, then
 writes). The table shows wall seconds per stage, the total (generate + write, without
 interpreter start-up and imports), rows in all views, rows per second, the child's peak RSS
