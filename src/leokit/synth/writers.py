@@ -778,7 +778,6 @@ class _Pipeline:
         self.bar = progress_bar
         self.hasher = ThreadPoolExecutor(1, "leokit-hash")
         self.writer = ThreadPoolExecutor(1, "leokit-write")
-        self.sums = []
         self.waiting = []  # (write future, hash future, bytes held)
         self.failed = False
 
@@ -799,14 +798,12 @@ class _Pipeline:
             self.bar.update(1)
 
     def add(self, parts, hash_input):
+        """Hash and write one table; returns the future of its checksum."""
         hashed = self.hasher.submit(_hash_table, *hash_input)
-        self.sums.append(hashed)
         written = self.writer.submit(self._write, parts, parts.view, parts.year, parts.name)
         self.waiting.append((written, hashed, parts.nbytes))
         self._settle(max(_BACKLOG_BYTES, 0))
-
-    def checksums(self):
-        return [f.result() for f in self.sums]
+        return hashed
 
     def finish(self):
         self._settle(-1)
@@ -894,7 +891,7 @@ class ExtractWriter:
         self.schema = schema
         self.registry = registry
         self.observed = OrderedDict() if observe else None
-        self._done = OrderedDict()  # name -> [name, view, year, rows, checksum or None]
+        self._done = OrderedDict()  # name -> (name, view, year, rows, checksum or its future)
         self._duckdb = []  # (name, view, year, columns) for finish
         self._memo = _TextMemo()
         self._pipe = self._bar = self._tmp = None
@@ -933,10 +930,9 @@ class ExtractWriter:
     def _add(self, name, v, year, cols):
         if self._tmp is None:
             raise WriteError("the extract is finished or aborted: no more tables")
-        if name in self._done:
+        if name in self._done or any(name == d[0] for d in self._duckdb):
             raise WriteError(f"table {name!r} given twice")
         self._bar.set_postfix_str(name, refresh=False)
-        self._done[name] = [name, v, year, len(cols), None]
         observe = self.observed is not None
         counts = None
         if self.fmt == "duckdb":
@@ -945,16 +941,18 @@ class ExtractWriter:
             parts, hash_input, counts = _prepare_table(
                 name, v, year, cols, self.registry, self._memo, observe
             )
-            self._pipe.add(parts, hash_input)
+            sha = self._pipe.add(parts, hash_input)
+            self._done[name] = (name, v, year, len(cols), sha)
         else:
             frame = _conformed(cols, v, year, name, self.registry)
-            self._done[name][4] = content_sha256(frame, v, year, _conformed=True)
+            sha = content_sha256(frame, v, year, _conformed=True)
             if observe:
                 counts = OrderedDict()
                 for c in v.columns_for(year):
                     col = c.name_for(year)
                     counts[col] = _observed(*_from_read_form(frame[col], c.kind), len(frame))
             _FILE_WRITERS[self.fmt](frame, v, year, name, self._tmp)
+            self._done[name] = (name, v, year, len(frame), sha)
             self._bar.update(1)
         if counts is not None:
             self.observed[name] = counts
@@ -971,10 +969,8 @@ class ExtractWriter:
                                      self.observed)  # fmt: skip
                 self._duckdb = []
             else:
-                if self._pipe is not None:  # checksums in the order the tables came
-                    for entry, sha in zip(self._done.values(), self._pipe.checksums()):
-                        entry[4] = sha
-                done = [tuple(entry) for entry in self._done.values()]
+                done = [(name, v, year, rows, sha if isinstance(sha, str) else sha.result())
+                        for name, v, year, rows, sha in self._done.values()]  # fmt: skip
             manifest = _manifest(done, self.fmt, self.schema, params, truth is not None)
             if truth is not None:
                 _write_text(os.path.join(self._tmp, TRUTH), _json(truth))
