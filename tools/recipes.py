@@ -280,7 +280,12 @@ def discover(root=None):
     found = []
     for dirpath, _dirs, files in os.walk(root):
         for f in files:
-            if f.endswith(".md") and not f.startswith("_") and dirpath != root:
+            if (
+                f.endswith(".md")
+                and not f.startswith("_")
+                and f != "README.md"
+                and os.path.abspath(dirpath) != os.path.abspath(root)
+            ):
                 found.append(os.path.join(dirpath, f))
     return sorted(found)
 
@@ -468,6 +473,14 @@ class Run:
             return ""
         tail = "\n".join((self.stderr or "").strip().split("\n")[-25:])
         return f"{self.where()} failed (exit {self.returncode}):\n{tail}"
+
+    def noise(self):
+        """What a Python block wrote to stderr (warnings): it should write nothing. R blocks
+        may (package start-up messages go there)."""
+        if self.runtime == "r" or self.returncode != 0:
+            return ""
+        text = (self.stderr or "").strip()
+        return f"{self.where()} wrote to stderr (a warning?):\n{text[-3000:]}" if text else ""
 
     def as_dict(self):
         return {
@@ -799,7 +812,7 @@ def main(argv=None):
             for runtime in ns.runtime.split(","):
                 for block in rec.runnable(runtime):
                     run = run_block(rec, block, runtime, workdir)
-                    msg = run.failure()
+                    msg = run.failure() or run.noise()
                     if not msg:
                         names = block.outputs(rec.expected)
                         diffs = compare_with_expected(parse_printed(run.stdout), rec.expected, names)
