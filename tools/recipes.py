@@ -62,8 +62,8 @@ TOPICS = {
     "estimation": "Estimation",
     "output": "Output checking",
 }
-#: Section headings (text before any " (") in the order they must appear. R only when the
-#: page has R; SQL only for data preparation (and allowed elsewhere).
+#: Section headings (text before any " (") in the order they must appear. SQL is required
+#: for data preparation and allowed elsewhere.
 REQUIRED_SECTIONS = [
     "Goal",
     "Keep in mind",
@@ -119,7 +119,12 @@ class Block:
 class Recipe:
     def __init__(self, path):
         self.path = os.path.abspath(path)
-        self.name = os.path.relpath(self.path, RECIPES)[: -len(".md")].replace(os.sep, "/")
+        folder = os.path.dirname(self.path)
+        stem = os.path.basename(self.path)[: -len(".md")]
+        if os.path.abspath(folder) == os.path.abspath(RECIPES):
+            self.name = stem
+        else:
+            self.name = os.path.basename(folder) + "/" + stem
         with open(self.path, encoding="utf-8") as handle:
             self.text = handle.read()
         self.meta, body, self.body_line = _split_front_matter(self.text, self.name)
@@ -354,13 +359,11 @@ def problems(recipe, available=None):
     present = [lang for lang in LANGUAGES if recipe.blocks_of(lang)]
     if sorted(langs) != sorted(present):
         out.append(f"languages {sorted(langs)} but the page has blocks in {present}")
-    for lang in ("python", "stata"):
+    for lang in ("python", "r", "stata"):
         if not recipe.blocks_of(lang):
             out.append(f"no {lang} block")
     # sections, in order
-    wanted = [s for s in REQUIRED_SECTIONS if s not in ("R", "SQL")]
-    if recipe.blocks_of("r") or "r" in langs:
-        wanted.insert(wanted.index("Stata"), "R")
+    wanted = [s for s in REQUIRED_SECTIONS if s != "SQL"]
     if meta["kind"] == "data preparation" or recipe.blocks_of("sql"):
         wanted.insert(wanted.index("Expected output"), "SQL")
     keys = [h[0] for h in recipe.headings]
@@ -430,7 +433,7 @@ def problems(recipe, available=None):
         if not concrete or any(c not in available for c in concrete):
             out.append(f"view {v!r} is not in the extract")
             continue
-        stem = str(v).lower()[:-4] if str(v).lower().endswith("_yyyy") else str(v).lower()
+        stem = str(v).lower()[:-5] if str(v).lower().endswith("_yyyy") else str(v).lower()
         code = "".join(b.code.lower() for b in py)
         if stem not in code:
             out.append(f"view {v!r} is listed but no Python block reads it")
@@ -553,6 +556,69 @@ def prepare_workdir(workdir, data_dir=None):
     return workdir
 
 
+class _Lock:
+    """Inter-process lock (pytest-xdist workers share the work directory and the cache)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.handle = None
+
+    def __enter__(self):
+        self.handle = open(self.path, "w")
+        try:
+            import fcntl
+
+            fcntl.flock(self.handle, fcntl.LOCK_EX)
+        except ImportError:  # no fcntl (Windows): run unlocked
+            pass
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.close()
+
+
+def ensure_workdir(root, recipes=None):
+    """``root``/work with data_csv/ (the views the recipes read, written once) and a link to
+    recipes/; safe to call from several processes at once. Returns the work directory."""
+    os.makedirs(root, exist_ok=True)
+    work = os.path.join(root, "work")
+    data = os.path.join(root, "data_csv")
+    with _Lock(os.path.join(root, ".data.lock")):
+        if not os.path.exists(os.path.join(data, "manifest.json")):
+            views = views_needed(recipes if recipes is not None else load_all())
+            export_csv(data, views)
+        prepare_workdir(work, data)
+    return work
+
+
+def cached_run(recipe, block, runtime, workdir, cache_dir):
+    """``run_block`` once per (runtime, code) for all processes sharing ``cache_dir``."""
+    import hashlib
+
+    os.makedirs(cache_dir, exist_ok=True)
+    key = hashlib.sha1((runtime + "\0" + block.code).encode("utf-8")).hexdigest()
+    path = os.path.join(cache_dir, key + ".json")
+    with _Lock(path + ".lock"):
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                d = json.load(f)
+            return Run(recipe.name, block, runtime, d["returncode"], d["stdout"], d["stderr"], 0.0)
+        run = run_block(recipe, block, runtime, workdir)
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(run.as_dict(), f)
+        return run
+
+
+def check_run(recipe, run):
+    """Every problem with one run: failure, warnings, or a difference from Expected output."""
+    msg = run.failure() or run.noise()
+    if msg:
+        return [msg]
+    names = run.block.outputs(recipe.expected)
+    diffs = compare_with_expected(parse_printed(run.stdout), recipe.expected, names)
+    return [f"{run.where()}: {d}" for d in diffs]
+
+
 # ---------------------------------------------------------------------------------------------
 # printed tables
 
@@ -605,6 +671,9 @@ def compare_with_expected(printed, expected, names):
     if len(printed) != len(names):
         return [f"printed {len(printed)} table(s) but Expected output has {len(names)} for it ({names})"]
     for (header, rows), name in zip(printed, names):
+        if name not in expected:
+            msgs.append(f"table {name!r} is not under Expected output")
+            continue
         eh, erows = expected[name]
         if [h.strip() for h in header] != eh:
             msgs.append(f"table {name!r}: columns {header} but expected {eh}")
@@ -811,11 +880,7 @@ def main(argv=None):
             for runtime in ns.runtime.split(","):
                 for block in rec.runnable(runtime):
                     run = run_block(rec, block, runtime, workdir)
-                    msg = run.failure() or run.noise()
-                    if not msg:
-                        names = block.outputs(rec.expected)
-                        diffs = compare_with_expected(parse_printed(run.stdout), rec.expected, names)
-                        msg = "\n".join(diffs)
+                    msg = "\n".join(check_run(rec, run))
                     print(f"[{'FAIL' if msg else 'ok'}] {run.where()} {run.seconds:.1f} s")
                     if msg:
                         status = 1
