@@ -715,18 +715,16 @@ def compare_printed(a, b, rel=1e-6, abs_tol=1e-10):
 
 
 def format_number(text, digits=6):
-    """How a printed value is shown under Expected output: text and integers as printed;
-    a number printed with up to ``digits`` significant digits as printed (so 87.0 stays
-    87.0 and is checked to 0.05); a longer one rounded to ``digits`` significant digits
-    (never in exponent form). The comparison tolerance is half a unit of the last digit shown."""
+    """How a printed value is shown under Expected output: text and integers as printed,
+    other numbers to ``digits`` significant digits in fixed-point form, trailing zeros kept
+    (87.0 becomes 87.0000, 0.0 becomes 0.000000). The tests then check every number to half
+    a unit of the last digit shown."""
     n = _number(text)
     if n is None or re.fullmatch(r"[-+]?\d+", text.strip()):
         return text.strip()
-    if len(n.normalize().as_tuple().digits) <= digits and "e" not in text.lower():
-        return text.strip()
     x = float(n)
     if x == 0:
-        return "0"
+        return "0." + "0" * digits
     magnitude = int(Decimal(abs(x)).adjusted())
     decimals = max(0, digits - 1 - magnitude)
     return f"{x:.{decimals}f}"
