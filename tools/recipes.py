@@ -887,23 +887,38 @@ def main(argv=None):
         return status
     if ns.command == "expected":
         rec = Recipe(ns.page)
-        block = rec.blocks_of("python")[0]
-        run = run_block(rec, block, "python", _workdir())
-        if run.returncode:
-            print(run.failure())
+        workdir = _workdir()
+        found = {}  # expected table name -> (header, rows), from the first block printing it
+        order = list(rec.expected) or ["result"]
+        for block in rec.blocks_of("python"):
+            names = block.outputs(rec.expected) if rec.expected else []
+            if names and all(n in found for n in names):
+                continue
+            run = run_block(rec, block, "python", workdir)
+            if run.returncode:
+                print(run.failure())
+                return 1
+            printed = parse_printed(run.stdout)
+            if not names:
+                names = ["result"] if len(printed) == 1 else [f"table {i + 1}" for i in range(len(printed))]
+                order = names
+            if len(names) != len(printed):
+                print(f"{block.label()} printed {len(printed)} tables for {names}")
+                return 1
+            for name, table in zip(names, printed):
+                found.setdefault(name, table)
+        missing = [n for n in order if n not in found]
+        if missing:
+            print(f"no Python block prints {missing}")
             return 1
-        printed = parse_printed(run.stdout)
-        names = block.outputs(rec.expected) if rec.expected else []
-        if len(names) != len(printed):
-            names = ["result"] if len(printed) == 1 else [f"table {i + 1}" for i in range(len(printed))]
-        text = []
-        for name, (header, rows) in zip(names, printed):
-            table = markdown_table(header, rows)
-            text.append(table if len(printed) == 1 else f"### {name}\n\n{table}")
-        rendered = "\n\n".join(text)
+        parts = []
+        for name in order:
+            table = markdown_table(*found[name])
+            parts.append(table if len(order) == 1 else f"### {name}\n\n{table}")
+        rendered = "\n\n".join(parts)
         if ns.write:
             _write_expected(rec, rendered)
-            print(f"wrote Expected output of {rec.name} ({run.seconds:.1f} s)")
+            print(f"wrote Expected output of {rec.name}")
         else:
             print(rendered)
         return 0
