@@ -17,7 +17,6 @@ from recipe_support import (
     fail_unreadable,
     pages,
     recipe_workdir,  # noqa: F401 - fixture
-    tool,
 )
 
 from leokit import derive
@@ -68,7 +67,7 @@ def check_years_after_graduation(ns, workdir):
     assert len(g) > 10000
     for n in (1, 3, 5):
         np.testing.assert_array_equal(
-            g["yag%d" % n].values, derive.yag_tax_year(g["grad_year"].values, n)
+            g[f"yag{n}"].values, derive.yag_tax_year(g["grad_year"].values, n)
         )
     np.testing.assert_array_equal(
         g["yag_in_201819"].values, derive.years_after_graduation(g["grad_year"].values, 201819)

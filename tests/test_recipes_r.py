@@ -57,10 +57,15 @@ def test_r_block(rec, block, rscript, recipe_workdir, run_cache):  # noqa: F811
     run = tool.cached_run(rec, block, "r", recipe_workdir, run_cache)
     assert_ok(tool.check_run(rec, run))
     twin = python_twin(rec, block)
-    assert twin is not None, f"recipe {rec.name}: no Python block prints what {block.label()} prints"
+    assert twin is not None, (
+        f"recipe {rec.name}: no Python block prints what {block.label()} prints"
+    )
     py = tool.cached_run(rec, twin, "python", recipe_workdir, run_cache)
     assert_ok(tool.check_run(rec, py))
     diffs = tool.compare_printed(tool.parse_printed(run.stdout), tool.parse_printed(py.stdout))
     assert_ok(
-        [f"recipe {rec.name}: R {block.label()} and Python {twin.label()} differ: {d}" for d in diffs]
+        [
+            f"recipe {rec.name}: R {block.label()} and Python {twin.label()} differ: {d}"
+            for d in diffs
+        ]
     )

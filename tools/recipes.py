@@ -205,7 +205,9 @@ def _parse_body(body, first_line):
             if line.strip() == "```":
                 lang, options, start, code = fence
                 counts[lang] = counts.get(lang, 0) + 1
-                blocks.append(Block(lang, options, "\n".join(code) + "\n", current, start, counts[lang]))
+                blocks.append(
+                    Block(lang, options, "\n".join(code) + "\n", current, start, counts[lang])
+                )
                 fence = None
             else:
                 fence[3].append(line)
@@ -231,7 +233,13 @@ def _parse_body(body, first_line):
             sections[current].append(line)
     if fence is not None:
         raise RecipeError(f"a code block opened at line {fence[2]} is never closed")
-    return title, {k: "\n".join(v).strip() for k, v in sections.items()}, headings, blocks, subheadings
+    return (
+        title,
+        {k: "\n".join(v).strip() for k, v in sections.items()},
+        headings,
+        blocks,
+        subheadings,
+    )
 
 
 def _markdown_tables(text):
@@ -424,7 +432,9 @@ def problems(recipe, available=None):
             out.append(f"expected table {name!r} has no rows")
         for r in rows:
             if len(r) != len(header):
-                out.append(f"expected table {name!r}: a row has {len(r)} cells, header {len(header)}")
+                out.append(
+                    f"expected table {name!r}: a row has {len(r)} cells, header {len(header)}"
+                )
                 break
     # views
     available = extract_views() if available is None else available
@@ -529,9 +539,8 @@ def run_block(recipe, block, runtime, workdir, timeout=600):
             command(runtime, script),
             cwd=workdir,
             env=block_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            universal_newlines=True,
+            capture_output=True,
+            text=True,
             timeout=timeout,
         )
         code, stdout, stderr = out.returncode, out.stdout, out.stderr
@@ -645,7 +654,11 @@ def _number(s):
     if t.lower() in _BOOL:
         return None
     try:
-        return Decimal(t.replace(",", "")) if re.fullmatch(r"[-+]?[\d,]*\.?\d+(e[-+]?\d+)?", t, re.I) else None
+        return (
+            Decimal(t.replace(",", ""))
+            if re.fullmatch(r"[-+]?[\d,]*\.?\d+(e[-+]?\d+)?", t, re.I)
+            else None
+        )
     except InvalidOperation:
         return None
 
@@ -669,7 +682,9 @@ def compare_with_expected(printed, expected, names):
     """Messages for every difference between the printed tables and the named expected ones."""
     msgs = []
     if len(printed) != len(names):
-        return [f"printed {len(printed)} table(s) but Expected output has {len(names)} for it ({names})"]
+        return [
+            f"printed {len(printed)} table(s) but Expected output has {len(names)} for it ({names})"
+        ]
     for (header, rows), name in zip(printed, names):
         if name not in expected:
             msgs.append(f"table {name!r} is not under Expected output")
@@ -684,7 +699,9 @@ def compare_with_expected(printed, expected, names):
         for i, (row, erow) in enumerate(zip(rows, erows)):
             for col, a, e in zip(eh, row, erow):
                 if not cell_matches(a, e):
-                    msgs.append(f"table {name!r} row {i + 1} column {col!r}: printed {a!r}, expected {e!r}")
+                    msgs.append(
+                        f"table {name!r} row {i + 1} column {col!r}: printed {a!r}, expected {e!r}"
+                    )
     return msgs
 
 
@@ -798,7 +815,7 @@ def render_index(recipes):
         by_topic.setdefault(r.meta["topic"], []).append(r)
     lines.append(
         f"{len(recipes)} recipes. SRS ready: the Python runs as is on the SRS's Python 3.7 "
-        "(\"partly\": one of its Python blocks needs a package the SRS lacks)."
+        '("partly": one of its Python blocks needs a package the SRS lacks).'
     )
     lines.append("")
     for topic, heading in TOPICS.items():
@@ -821,7 +838,9 @@ def render_index(recipes):
             srs = "no"
             if m["srs_ready"]:
                 srs = "yes" if all(b.srs for b in py) else "partly"
-            lines.append(f"| [{m['title']}]({topic}/{rel}) | {m['task']} | {views} | {langs} | {srs} |")
+            lines.append(
+                f"| [{m['title']}]({topic}/{rel}) | {m['task']} | {views} | {langs} | {srs} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -833,7 +852,9 @@ def render_index(recipes):
 def _workdir():
     data = os.path.join(ROOT, DATA_DIR)
     if not os.path.isdir(data):
-        raise SystemExit(f"{data} is missing: run `python tools/recipes.py data` (make recipe-data) first")
+        raise SystemExit(
+            f"{data} is missing: run `python tools/recipes.py data` (make recipe-data) first"
+        )
     return ROOT
 
 
@@ -900,7 +921,11 @@ def main(argv=None):
                 return 1
             printed = parse_printed(run.stdout)
             if not names:
-                names = ["result"] if len(printed) == 1 else [f"table {i + 1}" for i in range(len(printed))]
+                names = (
+                    ["result"]
+                    if len(printed) == 1
+                    else [f"table {i + 1}" for i in range(len(printed))]
+                )
                 order = names
             if len(names) != len(printed):
                 print(f"{block.label()} printed {len(printed)} tables for {names}")
