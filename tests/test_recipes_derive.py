@@ -134,6 +134,27 @@ def check_annualised_earnings(ns, workdir):
     )
 
 
+def check_graduate_outcomes(ns, workdir):
+    # the loop's last pass: 5 YAG, tax year 2018/19, person = AE_ID over all their EDUKEYs
+    g, emp, sa, pay = ns["g"], ns["emp"], ns["sa"], ns["pay"]
+    assert ns["ty"] == 201819 and g.index.name == "AE_ID" and len(g) > 3000
+    spells = emp[["AE_ID", "StartDate", "EndDate"]]
+    status = derive.sustained_employment(
+        spells,
+        tax_years=[201819],
+        self_assessment=sa[["AE_ID", "TaxYear"]],
+        person="AE_ID",
+        data_end=DATA_END,
+    ).set_index("AE_ID")
+    ours = status["sustained"].reindex(g.index).fillna(False).astype(bool)
+    np.testing.assert_array_equal(ours.values, g["sustained"].values)
+    earnings = pay.xs(201819, level="TaxYear").rename("Earnings").reset_index()
+    earnings["TaxYear"] = 201819
+    annual = derive.annualised_earnings(earnings, spells, person="AE_ID", data_end=DATA_END)
+    annual = annual.set_index("AE_ID")["annualised_earnings"].reindex(g.index)
+    np.testing.assert_allclose(annual.values, g["annualised"].values, rtol=1e-12)
+
+
 CHECKS = {
     "time/convert_tax_and_academic_years": (
         {"tax_year_of", "academic_year_of"},
@@ -147,6 +168,10 @@ CHECKS = {
     "time/clean_employment_spells": ({"days_employed"}, check_days_employed),
     "outcomes/flag_sustained_employment": ({"sustained_employment"}, check_sustained_employment),
     "outcomes/annualise_earnings": ({"annualised_earnings"}, check_annualised_earnings),
+    "outcomes/tabulate_graduate_outcomes": (
+        {"sustained_employment", "annualised_earnings"},
+        check_graduate_outcomes,
+    ),
 }
 
 DECLARED = [r for r in pages() if getattr(r, "meta", {}).get("same_as_derive")]
