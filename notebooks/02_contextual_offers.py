@@ -210,7 +210,7 @@ applicants = ex.read(
         "PupilMatchingRefAnonymous",
         "application_cycle",
         "applicant_gender_code",
-        "accepted_course_identifier",
+        "applicant_polar4_code",
     ],
 )
 applicants = applicants[applicants.application_cycle.isin(cohorts)]
@@ -248,7 +248,7 @@ census = census.merge(pmr, left_on="pupilmatchingrefanonymous", right_on="PMR")
 census = census.sort_values("year").drop_duplicates("AE_ID")
 area = ex.read("lookup_area")
 area = area.drop_duplicates("LSOA11CD")[
-    ["LSOA11CD", "MSOA11CD", "LAD_anon", "young_participation_rate"]
+    ["LSOA11CD", "MSOA11CD", "LAD_anon", "young_participation_rate", "polar4_quintile"]
 ]
 df = applicants.merge(census[["AE_ID", "lsoa", "yearofbirth", "ethnicgroupmajor"]], on="AE_ID")
 df = keep("... with a year-11 census record (home LSOA)", df)
@@ -256,6 +256,9 @@ df = keep("... home LSOA in lookup_area", df.merge(area, left_on="lsoa", right_o
 df["x"] = 100 * (CUT - df.young_participation_rate)
 df["eligible"] = (df.x > 0).astype(int)
 df["female"] = (df.applicant_gender_code == "F").astype(int)
+# UCAS codes the quintile of the address on the form: a move since year 11 shows as a mismatch
+agree = (df.applicant_polar4_code == df.polar4_quintile).mean()
+print(f"UCAS POLAR4 quintile equals the year-11 census area's quintile for {agree:.1%}")
 df["white"] = (df.ethnicgroupmajor == "WHIT").astype(float).where(df.ethnicgroupmajor.notna())
 
 # %% [markdown]
@@ -794,7 +797,7 @@ for name in SAMPLES:
 # the first stage. They contain the small planted effects, but also zero and effects of either
 # sign several times larger. An honest reading is: *this extract cannot tell whether the place
 # helps or harms*. The test suite repeats the notebook on a nine-times-larger generated extract
-# (`tests/test_notebook_02_montecarlo.py`): the intervals shrink by about a factor of three and
+# (`tests/test_notebook_02_montecarlo.py`): the intervals shrink by a factor of three to four and
 # still cover the truth, and still include zero for pay and drop-out. That is a property of the
 # question, not of the synthetic data: the planted effects are small because a contextual
 # place moves students one step up the selectivity ladder, not from no university to a
@@ -855,8 +858,10 @@ plt.show()
 # %% [markdown]
 # No bunching: in this synthetic world nobody can move an area's participation rate. In
 # England the index is computed by the Office for Students from past cohorts, so sorting would
-# mean families moving house for the offer. Check it anyway: a move into an eligible area
-# between the census and the application would show as more applicants than pupils there.
+# mean families moving house for the offer. That leaves a trace in the data: UCAS codes the
+# POLAR4 quintile of the address on the application, and a family that moved into an eligible
+# area after year 11 would have a UCAS quintile lower than the census area's. Section 1 printed
+# how often the two agree.
 #
 # ### Covariate balance
 #
@@ -1044,7 +1049,9 @@ else:
 #   have gone. That is the LATE above.
 #
 # The raw gap is computed among entrants at participating providers in the policy cycles, with
-# provider x cycle effects (each university compares its own entrants), clustered by provider.
+# provider x cycle effects (each university compares its own entrants). With about a dozen
+# providers, the standard error is the leave-one-provider-out jackknife (CV3) with t(G-1)
+# critical values, as in notebook 01.
 
 # %%
 entrants = everyone[everyone.application_cycle.isin(POLICY_CYCLES) & (everyone.D == 1)].copy()
@@ -1115,8 +1122,8 @@ print(pd.DataFrame(gaps).T.astype(float).round(3).to_string())
 # The signs disagree. Contextual entrants drop out **more** often than standard entrants at
 # the same university, and get fewer good degrees: the university sees a cost. For the students
 # the lower offer moved, the planted effect of the place on drop-out is **negative** (a more
-# selective course keeps students on course in this world), and the RD estimate, imprecise as
-# it is, does not contradict that. The raw gap is composition: contextual entrants arrived with
+# selective course keeps students on course in this world); the RD interval, wide as it is,
+# contains that value (and zero). The raw gap is composition: contextual entrants arrived with
 # about a grade less than standard entrants (the entry tariff row). This is the pattern in the
 # UK descriptive evidence (Crawford 2014; Boliver and Jones 2025: contextual entrants at
 # Durham pass at high rates but get fewer firsts), read correctly.
@@ -1269,11 +1276,14 @@ plt.show()
 #   nothing. The Monte Carlo test (`tests/test_notebook_02_montecarlo.py`) shows the intervals
 #   cover the planted values at the nominal rate over many generated extracts, and that even a
 #   nine-times-larger extract does not resolve the sign of the pay effect. On the real data,
-#   with all of England's applicants, the intervals would be about a third of those here.
+#   with all of England's applicants (about sixty times this extract), the intervals would be
+#   about an eighth as wide: enough to detect a pay effect of a few per cent, still not a
+#   drop-out effect of one point.
 # * **The university's raw comparison has the wrong sign.** Contextual entrants drop out
 #   more than standard entrants at the same university, because they arrive with lower
-#   grades; for the students who were moved, the place, if anything, lowers drop-out. The
-#   provider's continuation metric falls by a fraction of a point through composition alone.
+#   grades; for the students who were moved, the planted effect of the place is a small fall
+#   in drop-out. The provider's continuation metric falls by a fraction of a point through
+#   composition alone.
 # * **The literature.** No published UK regression discontinuity on POLAR or IMD eligibility
 #   cutoffs was found when this notebook was written (methods note, 2026); the UK evidence is
 #   descriptive: Crawford (2014) on socio-economic gaps in drop-out and degree class among
@@ -1283,7 +1293,9 @@ plt.show()
 #   States and Chile: Bleemer's regression discontinuity on California's ELC programme finds
 #   that barely eligible applicants shifted to selective campuses gained in degree completion
 #   and early-career pay; Black, Denning and Rothstein (2023) find that students pulled into
-#   Texas flagships by the top-10% rule gained and those pushed out did not measurably lose.
+#   Texas flagships by the top-10% rule gained and those pushed out did not measurably lose;
+#   in Chile, the randomised expansion of the PACE programme's guaranteed places raised
+#   expected programme earnings a little.
 #   A UK study would add a first-stage, pay and drop-out design of exactly this shape.
 # * **In the SRS**, the continuous participation rate must be merged from the OfS POLAR4 MSOA
 #   file (or an IMD/IDACI rank from the LSOA), through the pupil's census LSOA; scheme rules
