@@ -53,6 +53,7 @@ donut = 0.0  # leave out areas this close to the cutoff (percentage points)
 outcomes = ["log_earnings", "dropout_year1", "continue_year2", "good_degree", "enrol_any"]
 earnings_ages = [25, 26]  # ages (start of the tax year) over which log pay is averaged
 cluster = "msoa"  # "msoa" (the area that sets eligibility), "local_authority" or "none"
+vce = "cr3"  # cluster-robust variance: "cr1" (Stata's default), "cr2" or "cr3" (jackknife-like)
 placebo_cutoffs = [-4.0, -2.0, 2.0, 4.0]  # fake cutoffs (pp from the real one), one side each
 bootstrap_reps = 999  # multiplier bootstrap draws for the event-study band
 seed = 20261128
@@ -93,6 +94,7 @@ SPEC = {
     ),  # fmt: skip
     "earnings_ages": Param(list, nonempty=True, each=Param(int, between=(21, 40))),
     "cluster": Param(str, choices=["msoa", "local_authority", "none"]),
+    "vce": Param(str, choices=["cr1", "cr2", "cr3"]),
     "placebo_cutoffs": Param(list, each=Param(float, between=(-30, 30))),
     "bootstrap_reps": Param(int, between=(99, 99999)),
     "seed": Param(int, between=(0, None)),
@@ -593,7 +595,11 @@ print(naive.round(3).to_string())
 # the interval allows for the bias a bandwidth of this size leaves). `masspoints="adjust"`
 # because every applicant in an area shares its value of $x$, and standard errors are
 # **clustered by area** (`cluster`), the level at which eligibility is assigned and at which
-# local shocks are shared.
+# local shocks are shared. The kernel puts most of the weight on the few dozen areas closest
+# to the cutoff, some of them large, and with so few effective clusters the usual CR1 variance
+# is too small (MacKinnon, Nielsen and Webb 2023). We use **CR3** (`vce`, Pustejovsky and
+# Tipton 2018, built into `rdrobust`): over 60 generated extracts, CR1 intervals covered the
+# planted pay effect in about 88% of them, CR3 intervals in 90-95% (the Monte Carlo test).
 #
 # Two conditions matter. Applicants must not be able to move to an eligible area for the sake of
 # the offer (the density check below), and the lower offer must be the only thing that changes
@@ -615,7 +621,9 @@ def rd_fit(frame, y, fuzzy=None, h=None, b=None, p=None, c=0.0, k=None):
     else:
         kw["bwselect"] = bandwidth
     if CLUSTER_COLUMN:
-        kw.update(cluster=d.cl.to_numpy(), vce="cr1")
+        kw.update(cluster=d.cl.to_numpy(), vce=vce)
+    else:
+        kw["vce"] = vce.replace("cr", "hc")  # the same correction without clusters
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = rdrobust(
@@ -748,8 +756,9 @@ plt.show()
 #
 # For each sample: the first stage with its own bandwidth; then, for each outcome, the fuzzy RD
 # (LATE, with the bandwidth chosen for it) and the ITT at that same bandwidth, so that the LATE
-# is the ITT divided by the first stage at that bandwidth. `F` is the squared t-statistic of that
-# first stage (conventional SE); the weak-instrument worry starts below about 10.
+# is the ITT divided by the first stage at that bandwidth (`first_stage`). `F` is the squared
+# t-statistic of the first stage (conventional SE); the weak-instrument worry starts below
+# about 10.
 
 # %%
 for name, frame in SAMPLES.items():
@@ -780,9 +789,11 @@ for name, frame in SAMPLES.items():
 table = pd.DataFrame(rows)
 table["ci"] = [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in table.ci]
 table["N"] = sdc.round_half_up(table.n.to_numpy(float)).astype(int)
+table["F"] = table.F.fillna(table.first_stage_F)  # of the first stage at that bandwidth
+table["areas"] = table.areas.astype("Int64")
 for name in SAMPLES:
     t = table[table["sample"] == name].set_index(["kind", "outcome"])
-    t = t[["estimate", "se", "ci", "h", "N", "areas", "first_stage", "truth"]]
+    t = t[["estimate", "se", "ci", "h", "N", "areas", "first_stage", "F", "truth"]]
     print(f"\n{name}: estimate (conventional), robust SE and 95% CI, h in pp, N within h")
     print(t.round(3).to_string())
 
@@ -1046,7 +1057,9 @@ else:
 # * **composition**: contextual entrants arrive with lower grades and, in this world, less of
 #   the unobserved resources that keep students on course; and
 # * **effect**: what the place does to a student, compared with where they would otherwise
-#   have gone. That is the LATE above.
+#   have gone. That is the LATE above. (The LATEs count every applicant: a complier pulled
+#   into HE who would otherwise not have gone adds to continuation, or, on leaving, to
+#   drop-out. Most of the planted continuation LATE is that entry margin.)
 #
 # The raw gap is computed among entrants at participating providers in the policy cycles, with
 # provider x cycle effects (each university compares its own entrants). With about a dozen

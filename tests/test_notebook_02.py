@@ -90,7 +90,7 @@ def test_first_stage_is_strong_and_matches_the_planted_complier_share(default, t
         assert fs["truth"] == truth[name]["first_stage"]
         assert inside(fs["truth"], fs["ci"]), fs
         assert fs["ci"][0] > 0.15  # a large jump, precisely estimated
-        assert fs["F"] > 50, fs["F"]
+        assert fs["F"] > 30, fs["F"]  # far from the weak-instrument zone (about 10)
         late = e[f"late_{name}_log_earnings"]
         assert late["first_stage_F"] > 20  # at the outcome's own bandwidth too
     # eligibility raises offers from participating providers as well
@@ -165,10 +165,11 @@ def test_design_b_event_study(default):
 def test_local_linear_2sls_reproduces_the_fuzzy_rd(default):
     """rdrobust's conventional fuzzy estimate is the 2SLS estimate of y on D, instrumented by
     eligibility, with separate intercepts and slopes on each side, triangular weights
-    (1 - |x|/h) within h. Point estimates agree to 1e-6. The conventional SEs agree to 1%:
-    rdrobust's CR1 uses G/(G-1)(n-1)/(n-k) with k = 4 and delta-method residuals, which differ
-    slightly from the 2SLS residuals."""
+    (1 - |x|/h) within h. Point estimates agree to 1e-6. Standard errors: rdrobust with
+    vce='cr1' (G/(G-1)(n-1)/(n-k), k = 4, delta-method residuals) agrees with clustered 2SLS
+    times that factor to 1%; the notebook's CR3 is larger still."""
     from linearmodels.iv import IV2SLS
+    from rdrobust import rdrobust
 
     tmp, res = default
     d = pd.read_parquet(tmp / "output" / "estimation_sample.parquet")
@@ -177,16 +178,22 @@ def test_local_linear_2sls_reproduces_the_fuzzy_rd(default):
         e = res["by_name"][f"late_scheme_applicants_{y}"]
         h = e["h"]
         w = s.dropna(subset=[y])
-        w = w[w.x.abs() <= h].copy()
-        w["kw"] = 1 - w.x.abs() / h
-        w = w[w.kw > 0].assign(x_elig=w.x * w.eligible)
-        iv = IV2SLS.from_formula(f"{y} ~ 1 + x + x_elig + [D ~ eligible]", w, weights=w.kw)
-        fit = iv.fit(cov_type="clustered", clusters=w.cl.to_numpy(), debiased=False)
+        near = w[w.x.abs() <= h].copy()
+        near["kw"] = 1 - near.x.abs() / h
+        near = near[near.kw > 0].assign(x_elig=near.x * near.eligible)
+        iv = IV2SLS.from_formula(f"{y} ~ 1 + x + x_elig + [D ~ eligible]", near, weights=near.kw)
+        fit = iv.fit(cov_type="clustered", clusters=near.cl.to_numpy(), debiased=False)
         assert fit.params["D"] == pytest.approx(e["estimate"], abs=1e-6)
         assert int(fit.nobs) == e["n"]
-        G, n = w.cl.nunique(), len(w)
-        se = fit.std_errors["D"] * np.sqrt(G / (G - 1) * (n - 1) / (n - 4))
-        assert se == pytest.approx(e["se_conventional"], rel=0.01)
+        G, n = near.cl.nunique(), len(near)
+        se_2sls = fit.std_errors["D"] * np.sqrt(G / (G - 1) * (n - 1) / (n - 4))
+        cr1 = rdrobust(
+            w[y].to_numpy(float), w.x.to_numpy(float), fuzzy=w.D.to_numpy(float), h=h, b=e["b"],
+            cluster=w.cl.to_numpy(), vce="cr1", masspoints="adjust",
+        )  # fmt: skip
+        assert float(cr1.coef.iloc[0, 0]) == pytest.approx(e["estimate"], abs=1e-10)
+        assert se_2sls == pytest.approx(float(cr1.se.iloc[0, 0]), rel=0.01)
+        assert e["se_conventional"] > float(cr1.se.iloc[0, 0])  # CR3: the cautious one
 
 
 def test_marginal_grades_fixed_bandwidth_uniform_kernel_by_local_authority(tmp_path, default):
@@ -212,7 +219,12 @@ def test_marginal_grades_fixed_bandwidth_uniform_kernel_by_local_authority(tmp_p
     # a fixed bandwidth, another kernel and polynomial change the estimate
     before = default[1]["by_name"]["late_marginal_grade_dropout_year1"]["estimate"]
     assert e["late_marginal_grade_dropout_year1"]["estimate"] != pytest.approx(before, abs=1e-6)
-    assert e["first_stage_marginal_grade"]["ci"][0] > 0  # 30-odd local authorities: wider
+    # about 15 local authorities instead of hundreds of areas: a wider interval
+    fs, fs_default = (
+        e["first_stage_marginal_grade"],
+        default[1]["by_name"]["first_stage_marginal_grade"],
+    )
+    assert fs["estimate"] > 0.2 and fs["se"] > fs_default["se"]
 
 
 def test_higher_cutoff_whole_pool_donut_without_pre_cycles(tmp_path):

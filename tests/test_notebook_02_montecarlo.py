@@ -2,11 +2,13 @@
 
 * Coverage: for each of LEOKIT_MC_SEEDS seeds (default 60) a fresh default-scale extract is
   generated with that seed (`leokit synth`), notebook 02 runs on it with papermill, and we
-  record whether the robust bias-corrected 95% intervals of the first stage and of the fuzzy
-  RD LATEs on pay and drop-out (scheme applicants) contain the complier averages planted in
-  that extract's truth.json. Two seeds run at a time. With 60 seeds a correct 95% interval
-  covers in 54 or more runs nine times in ten; the test asks for at least 52 of 60 (86.7%),
-  which a 95% interval fails with probability under 1%.
+  record whether the robust bias-corrected 95% intervals (CR3 by area) of the first stage and
+  of the fuzzy RD LATEs on pay and drop-out (scheme applicants, marginal grades) contain the
+  complier averages planted in that extract's truth.json. Two seeds run at a time. Each
+  interval must cover in at least 51 of 60 runs (85%: a correct 95% interval fails that with
+  probability under 0.2%, one covering 80% passes it with probability under 15%), and the
+  five together in at least 90% of runs. With CR1 instead of CR3 the pay intervals covered in
+  about 88% (see the notebook).
 * Scale: one extract nine times the default (`LARGER_SCALE` = 0.15, about a minute to
   generate), where the intervals are about a third as wide: they must still contain the truth,
   and the university view must still have the opposite sign to the planted drop-out effect.
@@ -99,7 +101,8 @@ def test_rd_intervals_cover_the_planted_effects(tmp_path):
     )
     print("\n".join(lines))
     for name, rate in rates.items():
-        assert rate >= 52 / 60, (name, rate)
+        assert rate >= 0.85, (name, rate)
+    assert np.mean(list(rates.values())) >= 0.90, rates
     assert gap_positive >= 0.9
     assert density_ok >= 52 / 60 and pre_ok >= 52 / 60
 

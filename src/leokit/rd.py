@@ -149,5 +149,11 @@ def binomial_test(x, cutoff=0.0, window=None):
         "n_below": below,
         "n_above": above,
         "share_above": above / total,
-        "p_value": float(stats.binomtest(above, total, 0.5).pvalue),
+        # exact two-sided test of 1/2 (written out: scipy's binomtest is newer than the SRS's)
+        "p_value": float(
+            min(
+                1.0,
+                2 * min(stats.binom.cdf(above, total, 0.5), stats.binom.sf(above - 1, total, 0.5)),
+            )
+        ),
     }
