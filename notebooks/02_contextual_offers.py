@@ -213,6 +213,7 @@ applicants = ex.read(
         "application_cycle",
         "applicant_gender_code",
         "applicant_polar4_code",
+        "accepted_course_identifier",
     ],
 )
 applicants = applicants[applicants.application_cycle.isin(cohorts)]
@@ -330,6 +331,10 @@ by_applicant = (
 )
 df = df.merge(by_applicant, left_on="unique_id_cycle", right_index=True, how="left")
 df[by_applicant.columns] = df[by_applicant.columns].fillna(False).astype(int)
+# placed (accepted) at a participating provider, from the applicant's acceptance on results day
+provider_of = courses.set_index("course_identifier").provider_id_anon
+accepted_at = df.accepted_course_identifier.map(provider_of)
+df["accept_scheme"] = [int((p, c) in SCHEME_PC) for p, c in zip(accepted_at, df.application_cycle)]
 df = keep("... with main-scheme choices", df[df.unique_id_cycle.isin(apps.unique_id_cycle)])
 
 # %% [markdown]
@@ -522,7 +527,7 @@ if truth_file is not None and truth_file.exists():
 # the planted complier averages are for every scheme provider and every cycle with a scheme
 if provider_tier != "all" or not set(scheme.application_cycle) <= set(cohorts):
     TRUTH = {}
-TRUTH_KEY = {"D": "enrol_scheme_provider", "offer_scheme": None}
+TRUTH_KEY = {"D": "enrol_scheme_provider", "offer_scheme": None, "accept_scheme": None}
 
 
 def truth_of(sample_name, outcome, kind):
@@ -583,8 +588,9 @@ print(naive.round(3).to_string())
 # applicants whom the lower offer moves there (Hahn, Todd and van der Klaauw 2001; a fuzzy
 # RD).
 #
-# * **First stage**: the jump in `D` (entering a participating provider), and in getting an
-#   offer from one or entering a higher-tariff provider at all.
+# * **First stage**: the jump in `D` (entering a participating provider), and on the way
+#   there in getting an offer from one and being placed there on results day (UCAS
+#   acceptance); and in entering a higher-tariff provider at all.
 # * **ITT** (intention to treat): the jump in an outcome, the effect of *eligibility*.
 # * **LATE**: ITT / first stage, the effect of the *place* for compliers.
 #
@@ -681,6 +687,7 @@ def add(name, estimand, s, truth=None, **extra):
 # %%
 FIRST = {
     "offer_scheme": "offer from a participating provider",
+    "accept_scheme": "placed at a participating provider",
     "D": "entered a participating provider (D)",
     "enrol_higher_tariff": "entered a higher-tariff provider",
     "enrol_any": "entered HE anywhere",
@@ -725,9 +732,10 @@ fs_fit, fs_d = rd_fit(head, "D")
 H_FS = float(fs_fit.bws.iloc[0, 0])
 
 # %% tags=["nbval-ignore-output"]
-fig, axes = plt.subplots(2, 2, figsize=(9, 6.5))
+fig, axes = plt.subplots(3, 2, figsize=(9, 9.5))
 for ax, (y, label) in zip(axes.ravel(), FIRST.items()):
     rd_panel(ax, head, y, label, H_FS)
+axes.ravel()[-1].axis("off")
 fig.suptitle(f"First stage at the cutoff ({sample}, policy cycles)")
 fig.tight_layout()
 Path(output_dir).mkdir(parents=True, exist_ok=True)
@@ -773,7 +781,7 @@ for name, frame in SAMPLES.items():
         kind="first_stage",
     )
     s["F"] = (s["estimate"] / s["se_conventional"]) ** 2
-    for y in ("offer_scheme", "enrol_higher_tariff"):
+    for y in ("offer_scheme", "accept_scheme", "enrol_higher_tariff"):
         fit, d = rd_fit(frame, y)
         add(f"itt_{name}_{y}", f"ITT on {FIRST[y]}", summary(fit, d),
             truth=truth_of(name, y, "itt"), sample=name, outcome=y, kind="itt")  # fmt: skip
@@ -1420,7 +1428,8 @@ print(
 
 # %%
 sample_columns = ["AE_ID", "application_cycle", "MSOA11CD", "LAD_anon", "cl", "x", "eligible"]
-sample_columns += ["D", "D_ever", "offer_scheme", "enrol_higher_tariff", "scheme_applicant"]
+sample_columns += ["D", "D_ever", "offer_scheme", "accept_scheme", "enrol_higher_tariff"]
+sample_columns += ["scheme_applicant"]
 sample_columns += ["ever_applicant", "marginal_on", "marginal_ever", "KS4_PTSCNEWE"]
 sample_columns += ["pred_tariff", "KS4_FSM", "female", "log_earnings", "dropout_year1"]
 sample_columns += ["continue_year2", "good_degree", "enrol_any"]
