@@ -681,8 +681,9 @@ def add(name, estimand, s, truth=None, **extra):
 # ### RD plots
 #
 # Each dot is the mean in a bin of the margin $x$ (bins never straddle the cutoff; a bin with
-# fewer than 10 applicants is not drawn, as the SRS requires); the lines are the local fits the
-# estimates use, within the bandwidth. First, the first stage in the headline sample:
+# fewer than 10 applicants is not drawn, as the SRS requires); the lines are local fits with
+# the estimates' kernel and polynomial, within a bandwidth (here the first stage's; below, each
+# outcome's own). First, the first stage in the headline sample:
 
 # %%
 FIRST = {
@@ -1366,7 +1367,7 @@ print(
     f"jump in having pay at ages {earnings_ages}: {s['estimate']:.3f} "
     f"[{s['ci'][0]:.3f}, {s['ci'][1]:.3f}]; mean {has_pay.has_pay.mean():.3f}"
 )
-# The interval covers zero: eligibility does not visibly change who is in sustained
+# Here the interval covers zero: eligibility does not visibly change who is in sustained
 # employment at these ages, so the pay comparison is between comparable groups. Had it
 # jumped, the pay LATE would mix the effect on pay with the effect on who works; bounds
 # (Lee 2009: trim the side with more workers) or pay coded for everyone (zeros included, in
