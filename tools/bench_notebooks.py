@@ -11,12 +11,17 @@ Binder's guaranteed 1 GB. A script, not a test: it measures and asserts nothing.
 """
 
 import argparse
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Kernels inherit this: OpenBLAS's own threads on a busy 2-core machine (or a CPU-limited
+# Binder container) spin against each other and small solves slow down a hundredfold.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 TARGET_SECONDS, TARGET_MB = 30.0, 700.0
 BINDER_MB = 1024.0  # mybinder.org's guaranteed memory
 PROBE = (
