@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 EXTRACT := data_synthetic
 OUT := output
 
-.PHONY: setup data run test test-slow bench bench-notebooks bench-akm lint refresh clean
+.PHONY: setup data recipe-data run test test-slow bench bench-notebooks bench-akm lint refresh student clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -18,6 +18,10 @@ setup: $(STAMP)
 # Regenerates the default extract only when it is missing or its checksums disagree.
 data: setup
 	$(BIN)/python tools/ensure_extract.py $(EXTRACT)
+
+# The extract as CSV in data_csv/, which the recipes' blocks read (recipes/README.md).
+recipe-data: setup
+	$(BIN)/python tools/recipes.py data
 
 run: data
 	$(BIN)/python tools/run_notebooks.py --extract $(EXTRACT) --out $(OUT)
@@ -39,6 +43,10 @@ bench-notebooks: data
 # The AKM step on a 2-million-row panel: linearmodels (LSMR) versus pyfixest, time and memory.
 bench-akm: setup
 	$(BIN)/python tools/bench_akm.py
+
+# Student copies of the notebooks (solutions removed) in student/.
+student: setup
+	$(BIN)/python tools/student_copies.py
 
 # Re-executes notebooks/NN_*.py into their committed references NN_*.ipynb (after an edit).
 refresh: data

@@ -402,7 +402,7 @@ naive = smf.ols(
 ).fit(cov_type="cluster", cov_kwds={"groups": entrants.cl})
 G = entrants.cl.nunique()
 print(
-    f"naive OLS: {naive.params['sel']:.3f} per SD (SE {naive.bse['sel']:.3f}); "
+    f"naive OLS: {naive.params['sel']:.3f} per SD (CR1 SE {naive.bse['sel']:.3f}); "
     f"N = {sdc.round_half_up(naive.nobs):.0f} entrants, {G} clusters ({cluster})"
 )
 

@@ -17,10 +17,15 @@ TRUTH = {"he_effect": 0.15}
 def fake_generate(monkeypatch):
     calls = []
 
-    def generate(scale, seed, progress=False):
+    def generate(scale, seed, progress=False, sink=None):
         calls.append((scale, seed, progress))
         params = {"scale": scale, "seed": seed, "generator_version": "fake"}
-        return World(sample_world(years=(2009, 2013), n=8, seed=seed), TRUTH, params)
+        tables = sample_world(years=(2009, 2013), n=8, seed=seed)
+        if sink is not None:  # as the real one: the tables go to the sink, not the world
+            for name, df in tables.items():
+                sink(name, df)
+            tables = {}
+        return World(tables, TRUTH, params)
 
     monkeypatch.setattr(leokit.synth, "generate", generate)
     return calls

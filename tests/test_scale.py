@@ -2,13 +2,15 @@
 checksums hold, and how long it takes and how much memory (printed, not asserted).
 
 The national-scale tests are slow (`make test-slow`). They run at scale 0.5 by default: half a
-national cohort (1.5M people, about 61M rows): about 45 s to generate, 25 s to write and two
-minutes in all, with a peak of about 14 GiB in the test process (pandera's validation of the
-big views adds to the generator's 10 GiB). Scale 1 doubles all of that, which is more memory
+national cohort (1.5M people, about 61M rows): about 50 s to generate, 55 s to write and three
+and a half minutes in all (on 2 cores shared with other work), with a peak of about 13 GiB in
+the test process: `generate()` keeps every table (8 GiB at this scale) and pandera's
+validation of the big views adds to that. Scale 1 doubles all of that, which is more memory
 than the 23 GiB machine this was written on has; set LEOKIT_SCALE_TEST=1 to run it at scale 1
-on a bigger one (tools/bench_synth.py --national times scale 1 without the validation). The
-fast test at the end (not slow) checks the writer's one-pass checksums against
-leokit.extract.content_sha256 on awkward frames.
+on a bigger one. (`leokit synth` writes each table as soon as it is made and needs under
+7 GiB at scale 1: tools/bench_synth.py --national times it.) The fast test at the end (not
+slow) checks the writer's one-pass checksums against leokit.extract.content_sha256 on awkward
+frames.
 """
 
 import datetime

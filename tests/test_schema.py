@@ -11,7 +11,7 @@ from leokit.datacard import observed_missingness, render_datacard
 from leokit.schema import REGISTRY
 from leokit.schema.sample import sample_frame, sample_world
 from leokit.schema.validate import build_schema, validate_extract, validate_table
-from leokit.synth.writers import write_extract
+from leokit.synth.writers import ExtractWriter, write_extract
 
 
 # ------------------------------------------------------------------------------ samples
@@ -164,6 +164,18 @@ def test_observed_missingness_counts_across_years():
     direct = observed_missingness(REGISTRY.view("leo_employment"), world)
     assert emp["EndDate"] == direct["EndDate"] and emp["EndDate"][3] > 0
     assert isinstance(read_back["leo_employment"]["EndDate"].iloc[0], datetime.date)
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_datacard_from_the_writers_counts_equals_counting_the_tables(tmp_path, fmt):
+    world = sample_world(years=(2007, 2013), n=20)
+    with ExtractWriter(tmp_path / "x", fmt=fmt, observe=True) as w:
+        for name, df in world.items():
+            w.add(name, df)
+        manifest = w.finish()
+    assert render_datacard(REGISTRY, manifest, observed=w.observed) == render_datacard(
+        REGISTRY, manifest, tables=world
+    )
 
 
 @pytest.mark.parametrize("name", ["hesa_2013", "leo_earnings"])

@@ -239,6 +239,23 @@ def test_replaces_a_previous_extract_and_accepts_an_empty_folder(world, tmp_path
     assert sorted(os.listdir(tmp_path)) == ["ex"]  # no temporary folders left
 
 
+def test_extract_writer_leaves_nothing_when_its_caller_fails(world, tmp_path):
+    with pytest.raises(RuntimeError, match="generator"):
+        with writers.ExtractWriter(tmp_path / "new" / "ex") as w:
+            w.add("leo_earnings", world["leo_earnings"])
+            raise RuntimeError("generator failed")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "duckdb"])
+def test_extract_writer_refuses_a_table_twice(world, tmp_path, fmt):
+    with pytest.raises(WriteError, match="leo_earnings.*twice"):
+        with writers.ExtractWriter(tmp_path / "ex", fmt=fmt) as w:
+            w.add("leo_earnings", world["leo_earnings"])
+            w.add("leo_earnings", world["leo_earnings"])
+    assert os.listdir(tmp_path) == []
+
+
 @pytest.mark.parametrize("previous", [False, True])
 def test_failure_mid_write_leaves_out_unchanged(world, tmp_path, monkeypatch, previous):
     out = tmp_path / "ex"

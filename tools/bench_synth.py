@@ -6,13 +6,19 @@
     python tools/bench_synth.py --scales 0.017,0.1,0.5 --json bench.json
 
 Each configuration runs in its own child process (so peak RSS is that run's alone): it
-generates the world (`leokit.synth.generate`, timing every stage), writes the extract into a
-temporary folder exactly as `leokit synth` does (parquet, truth.json, manifest.json and the
-data card README.md), and deletes it. The table shows wall seconds per stage, the total
-(generate + write, without interpreter start-up and imports), rows in all views, rows per
-second, the child's peak RSS (ru_maxrss from wait4: that child alone) and, for the default
-scale and scale 1, the ratio to the targets (default: 20 s; scale 1: 180 s and 8 GiB). A ratio
-above 1 misses the target. This is a script, not a test: it measures, it asserts nothing.
+generates the world (`leokit.synth.generate`, timing every stage) and writes the extract into
+a temporary folder exactly as `leokit synth` does (parquet, truth.json, manifest.json and the
+data card README.md), and deletes it. Like `leokit synth`, it hands each table to the writer
+as soon as it is made (generate's `sink`), so the stage times include converting their tables
+and "write" is what is left after the last stage: truth.json, the manifest, the data card and
+the files still being written (an older generator without `sink` generates everything, then
+writes). The table shows wall seconds per stage, the total (generate + write, without
+interpreter start-up and imports), the child's CPU seconds (all its threads, start-up
+included: on a machine busy with other work they say more than wall time), rows in all views,
+rows per second, the child's peak RSS (ru_maxrss from wait4: that child alone) and, for the
+default scale and scale 1, the ratio to the targets (default: 20 s; scale 1: 180 s and
+8 GiB). A ratio above 1 misses the target. This is a script, not a test: it measures, it
+asserts nothing.
 """
 
 import argparse
@@ -50,7 +56,7 @@ def _child(args):
     import leokit.synth.world as world_mod
     from leokit.datacard import render_datacard
     from leokit.schema import REGISTRY
-    from leokit.synth.writers import write_extract
+    from leokit.synth import writers
 
     t_import = time.perf_counter() - t_start
     stages = []
@@ -83,32 +89,38 @@ def _child(args):
         world_mod._progress = lambda enabled: _Bar() if enabled else None
         kwargs["progress"] = True
 
+    out = os.path.join(args.out, "extract")
+    parquet = args.format == "parquet"
+    streaming = "sink" in inspect.signature(world_mod.generate).parameters
+    if streaming:  # as `leokit synth`: each table written as it comes
+        writer = writers.ExtractWriter(out, fmt=args.format, observe=parquet)
+        kwargs["sink"] = writer.add
     t0 = time.perf_counter()
     world = world_mod.generate(args.child, args.seed, **kwargs)
     t_gen = time.perf_counter() - t0
     gen_hwm = _status_kb("VmHWM")
-    rows = int(sum(len(df) for df in world.tables.values()))
-    views = len(world.tables)
 
     card = [0.0]
 
     def datacard(manifest):
         t = time.perf_counter()
-        text = render_datacard(REGISTRY, manifest, world.tables)
+        if streaming:
+            text = render_datacard(REGISTRY, manifest, observed=writer.observed)
+        else:
+            text = render_datacard(REGISTRY, manifest, world.tables)
         card[0] = time.perf_counter() - t
         return text
 
-    out = os.path.join(args.out, "extract")
     t1 = time.perf_counter()
-    write_extract(
-        world.tables,
-        out,
-        fmt=args.format,
-        truth=world.truth,
-        params=world.params,
-        extra_files={"README.md": datacard} if args.format == "parquet" else None,
-    )
+    extra = {"README.md": datacard} if parquet else None
+    if streaming:
+        manifest = writer.finish(truth=world.truth, params=world.params, extra_files=extra)
+    else:
+        manifest = writers.write_extract(world.tables, out, fmt=args.format, truth=world.truth,
+                                         params=world.params, extra_files=extra)  # fmt: skip
     t_write = time.perf_counter() - t1
+    rows = int(sum(t["rows"] for t in manifest["tables"].values()))
+    views = len(manifest["tables"])
     size = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
     result = {
         "scale": args.child,
@@ -161,6 +173,7 @@ def _run_one(scale, args):
         with open(result_file) as f:
             res = json.load(f)
         res["process_seconds"] = wall
+        res["cpu_seconds"] = usage.ru_utime + usage.ru_stime
         res["peak_rss_bytes"] = maxrss  # the child's VmHWM (peak_rss_self_bytes) agrees
         res["rows_per_second"] = (
             res["rows"] / res["total_seconds"] if res["total_seconds"] else None
@@ -199,6 +212,7 @@ def _fmt_table(results):
     line("datacard s", lambda r: f"{r['datacard_seconds']:.2f}")
     line("total s", lambda r: f"{r['total_seconds']:.2f}")
     line("process wall s", lambda r: f"{r['process_seconds']:.2f}")
+    line("process CPU s", lambda r: f"{r['cpu_seconds']:.2f}")
     line("views", lambda r: f"{r['views']}")
     line("rows", lambda r: f"{r['rows']:,}")
     line("rows/s", lambda r: f"{r['rows_per_second']:,.0f}")

@@ -12,11 +12,16 @@ reference's cell sources with its .py and says which are stale; it executes noth
 """
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Kernels inherit this: OpenBLAS's own threads on a busy 2-core machine (or a CPU-limited
+# Binder container) spin against each other and small solves slow down a hundredfold.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 NOTEBOOKS = ROOT / "notebooks"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 

@@ -8,11 +8,16 @@ and at output/NN_name/. The executed copy goes to output/NN_name.ipynb.
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Kernels inherit this: OpenBLAS's own threads on a busy 2-core machine (or a CPU-limited
+# Binder container) spin against each other and small solves slow down a hundredfold.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def notebooks(folder):

@@ -4,8 +4,24 @@
 set -u
 need=()
 # SRS profile: pyenv's Python 3.7 interpreter (present on these machines); nothing to install.
+# Browser test (tests/test_browser.py): Debian's Chromium, driven by Playwright from the venv.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# Recipes (tests/test_recipes*.py): R blocks run with Rscript on Debian's R and these CRAN
+# packages. Without recommends this is about 32 packages and 54 MB; with them 700 and 1.6 GB.
+r_packages=(r-base-core r-cran-data.table r-cran-estimatr r-cran-plm r-cran-haven)
+if command -v dpkg-query >/dev/null 2>&1; then
+  for p in "${r_packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      need+=("$p")
+    fi
+  done
+fi
 if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
-  (apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}") >/dev/null 2>&1 \
+  sudo=""
+  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; fi
+  (export DEBIAN_FRONTEND=noninteractive
+   $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "${need[@]}") \
+    >/dev/null 2>&1 \
     || echo "tools/test_setup.sh: could not install ${need[*]}; dependent tests will skip" >&2
 fi
 exit 0

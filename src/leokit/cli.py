@@ -99,7 +99,7 @@ def _synth(args):
     from leokit.datacard import render_datacard
     from leokit.extract import ExtractError
     from leokit.schema import REGISTRY
-    from leokit.synth.writers import WriteError, check_target, write_extract
+    from leokit.synth.writers import ExtractWriter, WriteError, check_target
 
     prog = "leokit synth"
     try:
@@ -108,25 +108,23 @@ def _synth(args):
         return _err(prog, f"argument --out: {e}", EXIT_USAGE)
     scale = args.scale if args.scale is not None else synth.DEFAULT_SCALE
     seed = args.seed if args.seed is not None else synth.DEFAULT_SEED
-    world = synth.generate(scale, seed, progress=True)
-    params = dict(world.params or {})
-    params.setdefault("scale", scale)
-    params.setdefault("seed", seed)
-    params.setdefault("generator_version", getattr(synth, "GENERATOR_VERSION", None))
-    extra = None
-    if args.format == "parquet":
-        extra = {"README.md": lambda m: render_datacard(REGISTRY, m, world.tables)}
+    card = args.format == "parquet"
     try:
-        manifest = write_extract(
-            world.tables,
-            args.out,
-            fmt=args.format,
-            truth=world.truth,
-            params=params,
-            progress=True,
-            schema=args.schema,
-            extra_files=extra,
-        )
+        # each table is written as soon as it is generated: a national extract does not fit
+        # in memory all at once
+        with ExtractWriter(args.out, fmt=args.format, progress=True, schema=args.schema,
+                           observe=card) as writer:  # fmt: skip
+            world = synth.generate(scale, seed, progress=True, sink=writer.add)
+            params = dict(world.params or {})
+            params.setdefault("scale", scale)
+            params.setdefault("seed", seed)
+            params.setdefault("generator_version", getattr(synth, "GENERATOR_VERSION", None))
+            extra = None
+            if card:
+                extra = {
+                    "README.md": lambda m: render_datacard(REGISTRY, m, observed=writer.observed)
+                }
+            manifest = writer.finish(truth=world.truth, params=params, extra_files=extra)
     except (WriteError, ExtractError) as e:
         return _err(prog, str(e), EXIT_FAILED)
     rows = sum(t["rows"] for t in manifest["tables"].values())

@@ -55,12 +55,24 @@ def _count_open_end(s):
     return int(sum(1 for v in vals if isinstance(v, datetime.date) and v == _OPEN_END))
 
 
-def observed_missingness(view, tables, registry=None):
-    """{column common name: (rows, NULLs, blanks '', 9999-12-31s)} over the view's tables."""
+def _counts(s, kind):
+    """(rows, NULLs, blanks '', 9999-12-31s) of one column."""
+    blanks = int((s.astype(object) == "").sum()) if kind == "str" else 0
+    open_end = _count_open_end(s) if kind == "date" else 0
+    return len(s), int(s.isna().sum()), blanks, open_end
+
+
+def observed_missingness(view, tables=None, registry=None, counted=None):
+    """{column common name: (rows, NULLs, blanks '', 9999-12-31s)} over the view's tables.
+
+    tables   concrete view name -> DataFrame, counted here; or
+    counted  concrete view name -> {column: (rows, NULLs, blanks, 9999-12-31s)}, counted
+             already (leokit.synth.writers.ExtractWriter(observe=True).observed)
+    """
     out = OrderedDict()
     for c in view.columns:
         out[c.name] = [0, 0, 0, 0]
-    for name, df in tables.items():
+    for name, table in (tables if tables is not None else counted).items():
         if view.per_year:
             if not name.lower().startswith(view.family.lower() + "_"):
                 continue
@@ -72,19 +84,15 @@ def observed_missingness(view, tables, registry=None):
             continue
         else:
             year = None
-        lower = {str(c).lower(): c for c in df.columns}
+        lower = {str(c).lower(): c for c in table}  # a frame's columns or a dict's keys
         for c in view.columns_for(year):
             actual = lower.get(c.name_for(year).lower())
             if actual is None:
                 continue
-            s = df[actual]
+            got = _counts(table[actual], c.kind) if tables is not None else table[actual]
             acc = out[c.name]
-            acc[0] += len(s)
-            acc[1] += int(s.isna().sum())
-            if c.kind == "str":
-                acc[2] += int((s.astype(object) == "").sum())
-            if c.kind == "date":
-                acc[3] += _count_open_end(s)
+            for i in range(4):
+                acc[i] += got[i]
     return out
 
 
@@ -173,9 +181,10 @@ def _rows_text(view, manifest):
     return "; ".join(parts) if parts else "not in this extract"
 
 
-def render_datacard(registry, manifest=None, tables=None, schema=None):
+def render_datacard(registry, manifest=None, tables=None, schema=None, observed=None):
     """Markdown describing every view of the registry (rows from `manifest`, observed
-    missingness from `tables`: concrete view name -> DataFrame)."""
+    missingness from `tables`: concrete view name -> DataFrame, or from `observed`: the
+    same counted already, as observed_missingness takes them)."""
     schema = schema or (manifest or {}).get("schema") or DEFAULT_SCHEMA
     lines = _intro(manifest, schema)
     lines += [
@@ -199,7 +208,7 @@ def render_datacard(registry, manifest=None, tables=None, schema=None):
         )
     lines.append("")
     for v in registry:
-        lines += _view_section(v, manifest, tables, schema)
+        lines += _view_section(v, manifest, tables, schema, observed)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -207,8 +216,11 @@ def _anchor(name):
     return "".join(ch for ch in name.lower() if ch.isalnum() or ch in "-_ ").replace(" ", "-")
 
 
-def _view_section(v, manifest, tables, schema):
-    obs = observed_missingness(v, tables) if tables is not None else {}
+def _view_section(v, manifest, tables, schema, observed=None):
+    if tables is not None or observed is not None:
+        obs = observed_missingness(v, tables, counted=observed)
+    else:
+        obs = {}
     out = [f"### {v.name}", ""]
     if v.meaning:
         out += [_cell(v.meaning), ""]

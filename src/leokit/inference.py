@@ -1,7 +1,7 @@
-"""Inference with few clusters: t(G-1) intervals and the wild cluster bootstrap.
+"""Inference with few clusters: t(G-1) intervals, the CV3 jackknife and the wild cluster bootstrap.
 
 LEO designs often cluster by institution (about 30 providers here, 130 in England), where
-cluster-robust standard errors with normal critical values over-reject. Two remedies, as in
+cluster-robust standard errors with normal critical values over-reject. Three remedies, as in
 MacKinnon, Nielsen & Webb (2023, "Cluster-robust inference: a guide to empirical practice"):
 
 * ``t_interval``: the interval with t(G-1) critical values (what reghdfe, fixest and

@@ -7,11 +7,10 @@ truth.json together with the complier averages they imply at the contextual-offe
 """
 
 import numpy as np
-import pandas as pd
 from scipy.special import expit
 
 from .config import DROPOUT_PER_SD_SEL, GOOD_DEGREE_LOGIT_PER_SD_SEL, HESA_YEARS
-from .npd import _frame
+from .npd import _frame_taken, _int_or_null, _repeat, _shared_text, _text_of_ints
 
 # ordered-logit cut points for class: first | 2:1 | 2:2 | third | unclassified
 CLASS_CUTS = np.array([1.45, -0.55, -2.35, -3.9])
@@ -157,28 +156,27 @@ def make(P, C, S, res, keys, rng):
         d = {
             "HE_PUPILMATCHINGREFANONYMOUS": keys.pmr(rp),
             "HE_XINSTID01__ANON": C.provider_anon[C.provider[r["course"]]],
-            "HE_NUMHUS": r["numhus"].astype(object),
+            "HE_NUMHUS": _shared_text(r["numhus"]),
             "HE_COMDATE": r["start"].astype("datetime64[s]"),
             "HE_ENDDATE": r["end"].astype("datetime64[s]"),
-            "HE_RSNEND": r["rsn"].astype(object),
+            "HE_RSNEND": _shared_text(r["rsn"]),
             "HE_YEARSTU": r["yearstu"].astype(np.int64),
-            "HE_YEARPRG": r["yearstu"].astype(str).astype(object),
+            "HE_YEARPRG": _text_of_ints(r["yearstu"]),
             "HE_XMODE01": r["mode"].astype(np.int64),
             "HE_XLEV601": r["lev"].astype(np.int64),
-            "HE_COURSEAIM": r["aim"].astype(object),
+            "HE_COURSEAIM": _shared_text(r["aim"]),
             "HE_XJACS01_1": subj,
             "HE_XHECOS_1": np.array(["100" + s[1:] for s in subj], dtype=object),
             "HE_XPQUAL01": r["xpqual"].astype(np.int64),
-            "HE_XQOBTN01": r["qual"].astype(object),
-            "HE_XCLASS01": pd.array(
-                np.where(r["cls"] < 0, np.where(r["xpqual"] == 1, 8, None), r["cls"]), dtype="Int64"
+            "HE_XQOBTN01": _shared_text(r["qual"]),
+            "HE_XCLASS01": _int_or_null(
+                np.where(r["cls"] < 0, 8, r["cls"]), (r["cls"] < 0) & (r["xpqual"] != 1)
             ),
             "HE_GENDER": np.where(P.female[rp], "F", "M").astype(object),
             "HE_SEXID": np.where(P.female[rp], 2, 1).astype(np.int64),
             "HE_XAGEA01": age.astype(np.int64),
-            "HE_XTARIFF": pd.array(np.where(r["tariff"] < 0, None, r["tariff"]), dtype="Int64"),
-            "HE_XDOMUC01": np.full(len(rp), "E", dtype=object),
+            "HE_XTARIFF": _int_or_null(r["tariff"], r["tariff"] < 0),
+            "HE_XDOMUC01": _repeat("E", len(rp)),
         }
-        df = _frame("hesa_{year}", yr, d)
-        tables[f"hesa_{yr}"] = df.iloc[np.argsort(rp, kind="mergesort")].reset_index(drop=True)
+        tables[f"hesa_{yr}"] = _frame_taken("hesa_{year}", yr, d, np.argsort(rp, kind="mergesort"))
     return H, tables

@@ -38,7 +38,7 @@ from .config import (
     tax_year_code,
 )
 from .ids import digit_keys
-from .npd import _frame, _frame_taken
+from .npd import _frame, _frame_taken, _int_or_null
 
 SECTIONS = np.array(list("GQPCNMIFHJKOSRLADEB"))
 SECTION_SHARE = np.array(
@@ -220,8 +220,8 @@ def choose_firms(F, t_idx, region, q, grad, rng):
 
 
 def _index_dtype(n):
-    """The smallest of int32/int64 that holds indices below n (and -1)."""
-    return np.int32 if n < 2**31 - 1 else np.int64
+    """The smallest of int16/int32/int64 that holds indices below n (and -1)."""
+    return np.int16 if n < 2**15 - 1 else np.int32 if n < 2**31 - 1 else np.int64
 
 
 def residence(P, areas, rng):
@@ -334,13 +334,11 @@ def _nan_as_int64():
 _NAN_AS_INT64 = _nan_as_int64()
 
 
-def _int_or_null(values, null_at):
-    """Int64 column: values, NULL where null_at (as pd.array(np.where(null_at, None, values)))."""
-    data = np.where(null_at, 1, values).astype(np.int64)  # pandas stores 1 under the mask
-    return pd.arrays.IntegerArray(data, np.asarray(null_at, dtype=bool).copy())
-
-
-def make(P, H, areas, keys, sizes, rng):
+def make(P, H, areas, keys, sizes, rng, emit, compact=False):
+    """The labour market: `emit` is given each view (a dict name -> frame) as soon as it is
+    made, so that a big view can be written while the next is built; with `compact` the two
+    biggest views hold compact columns (see _Columns). Returns the firms and what the truth
+    needs: person-years in the labour market and those of degree holders."""
     N = P.n
     T = len(YEARS)
     F = make_firms(sizes, areas, rng)
@@ -370,7 +368,6 @@ def make(P, H, areas, keys, sizes, rng):
     firm = np.full((N, T), -1, dtype=fdt)
     firm2 = np.full((N, T), -1, dtype=fdt)
     move_day = np.zeros((N, T), dtype=np.int16)
-    placed = np.zeros((N, T), bool)
     sort_q = norm.cdf((0.8 * P.a + 0.6 * P.u) / 1.0)
     p_emp = expit(2.0 + 0.9 * P.e)
     prev_end = np.zeros(N, bool)  # employed on the last day of the previous year
@@ -420,7 +417,6 @@ def make(P, H, areas, keys, sizes, rng):
         if len(sch) and len(pl):
             w = F.weight[sch] / F.weight[sch].sum()
             f_i[pl] = sch[rng.choice(len(sch), size=len(pl), p=w)]
-            placed[pl, i] = True
         # movers switch part-way through the year: the longer stint is the main job
         mday = rng.integers(20, nd - 20, N)
         mid = mover & prev_alive
@@ -446,11 +442,14 @@ def make(P, H, areas, keys, sizes, rng):
     del main_is_old, old
 
     # ---- what the extract shows: linked main_enterprise and education-linked keys
+    # (row arrays in small types, and no more of them than needed at a time: there are
+    # tens of millions of rows; person indices in a type that also holds EDUKEY codes,
+    # which add N to them)
+    key_dtype = _index_dtype(2 * N + 1)
     pp, tt = np.nonzero(emp)
-    tt = tt.astype(np.int8)  # (row arrays in small types: there are tens of millions of rows)
+    pp, tt = pp.astype(key_dtype), tt.astype(np.int8)
     n = len(pp)
-    ty_start = YEARS[tt]
-    ekey = keys.edukey_codes(pp, ty_start, dtype=_index_dtype(2 * N + 1))
+    ekey = keys.edukey_codes(pp, YEARS[tt], dtype=key_dtype)
     ent_null = _uniform_below(rng, (n,), UNLINKED_PAYE)
     fmain = firm[pp, tt]
     main = np.where(ent_null, -1, fmain)
@@ -466,14 +465,14 @@ def make(P, H, areas, keys, sizes, rng):
     del geo_gap
     gp, gt = np.nonzero(geo_row)
     del geo_row
-    gp, gt = gp.astype(_index_dtype(N)), gt.astype(np.int8)
-    geo_key = keys.edukey_codes(gp, YEARS[gt], dtype=_index_dtype(2 * N + 1))
+    gp, gt = gp.astype(key_dtype), gt.astype(np.int8)
+    geo_key = keys.edukey_codes(gp, YEARS[gt], dtype=key_dtype)
     g_abroad = abroad[gp, gt]
     del abroad
     gvis = linked[gp] & (geo_key != keys.edukey_blank) & ~g_abroad
     geo_msoa = np.where(g_abroad, -1, msoa[gp, gt])
     Nsh_rows, tot, cnt = loo_share(geo_msoa, gt, g[gp, gt], gvis, len(areas.msoa_rate), T)
-    del gvis, geo_msoa
+    del gvis, geo_msoa, g
     # each employed person-year's neighbour share: its geography row's; without one (or
     # NaN there), for people in the labour market, the share of all visible residents
     geo_at = np.full(N * T, -1, dtype=_index_dtype(len(gp)))
@@ -490,120 +489,116 @@ def make(P, H, areas, keys, sizes, rng):
         del cell, c
     del need, tot, cnt
     # the geography view draws nothing: build it now and let its row arrays go
-    geography = geography_view(gp, gt, g_abroad, oa, areas, keys, geo_key)
+    edukeys = _Lookup(keys.edukey_table, dtype=keys.edukey_dtype() if compact else None)
+    emit({"leo_geography": geography_view(gp, gt, g_abroad, oa, areas, keys, edukeys, geo_key,
+                                          compact)})  # fmt: skip
     del gp, gt, g_abroad, geo_key, oa
 
     # ---- pay, a block of rows at a time (the sum is evaluated left to right, term by
     # term, as the one expression it stands for; the random terms are drawn whole)
     lab_rows = labour[pp, tt]
     he = he_done[pp, tt]
-    eta_rows = F.eta[fmain, tt]
+    del he_done
     person_all = EARN_ABILITY * P.a + EARN_AMBITION * P.m + EARN_FAMILY * P.f + SD_PERSON * P.u
     lnw = np.empty(n)
     for a, b in _blocks(n):
-        p_, t_, he_ = pp[a:b], ty_start[a:b], he[a:b]
+        p_, ti, he_ = pp[a:b], tt[a:b], he[a:b]
+        t_ = YEARS[ti]
         age = t_ - P.birth_year[p_]
         x = np.clip(age - 18, 0, None)
         v = 9.12 + 0.025 * (t_ - 2010) + 0.062 * x - 0.0014 * x**2 + BETA_HE * he_
         v += BETA_SEL * H.sel[p_] * he_
         v += person_all[p_]
         v += F.psi[fmain[a:b]]
-        v += eta_rows[a:b]
-        v += areas.msoa_pay[msoa[p_, tt[a:b]]]
+        v += F.eta[fmain[a:b], ti]
+        v += areas.msoa_pay[msoa[p_, ti]]
         Sx = np.nan_to_num(S[a:b])
         v += THETA_COWORKER * Sx
         v += KAPPA_DEGREE_X_SHARE * gv[a:b] * (Sx - 0.5)
         v += LAMBDA_NEIGHBOUR * np.nan_to_num(Nrow[a:b])
         lnw[a:b] = v
-    del person_all
+    del person_all, fmain, msoa, he, S, Nrow
     lnw += rng.normal(0, SD_TRANSITORY, n)
     noise = rng.normal(0, 0.35, n)
     for a, b in _blocks(n):
-        age = ty_start[a:b] - P.birth_year[pp[a:b]]
+        age = YEARS[tt[a:b]] - P.birth_year[pp[a:b]]
         student = 8.9 + 0.1 * (age - 16) + noise[a:b]
         lnw[a:b] = np.where(lab_rows[a:b], lnw[a:b], student)
     del noise
     r_d0 = d0[pp, tt]
     r_d1 = d1[pp, tt]
-    days = (r_d1 - r_d0).astype(float)
-    frac = days / ndays[tt]
     earn_i = np.empty(n, dtype=np.int64)
     for a, b in _blocks(n):
-        earn_i[a:b] = np.round(np.exp(lnw[a:b]) * frac[a:b])
+        frac = (r_d1[a:b] - r_d0[a:b]).astype(float) / ndays[tt[a:b]]
+        earn_i[a:b] = np.round(np.exp(lnw[a:b]) * frac)
+    del lnw
     earn_i[_uniform_below(rng, (n,), 0.01)] = 0
-    lel = (ty_start < 2013) & (earn_i < 5000) & _uniform_below(rng, (n,), LEL_DROP)
+    lel = (YEARS < 2013)[tt] & (earn_i < 5000) & _uniform_below(rng, (n,), LEL_DROP)
 
-    truth_rows = dict(
-        pid=pp,
-        t=ty_start,
-        lab=lab_rows,
-        S=S,
-        N=Nrow,
-        g=gv,
-        lnw=lnw,
-        he=he,
-        frac=frac,
-        visible=visible,
-        main=main.astype(np.int64),
-        placed=placed[pp, tt],
-        eta=eta_rows,
-        firm=fmain.astype(np.int64),
-    )
-    del placed, he_done, lab_rows, Nrow, he, visible, eta_rows, lnw, S
+    person_years = {
+        "labour_market": int(lab_rows.sum()),
+        "degree_holders_in_labour_market": int((lab_rows & gv).sum()),
+    }
+    del lab_rows, gv, visible
 
     # ---- leo_earnings: rows with a key and above the LEL, sorted by (Edukey, TaxYear)
-    rows = _keyed_rows(np.where(lel, keys.edukey_blank, ekey), tt, keys)
+    rows = _keyed_rows(np.where(lel, keys.edukey_blank, ekey), tt, keys).astype(_index_dtype(n))
     del lel
-    earnings = earnings_view(
-        F, keys, rows, pp, tt, ekey, earn_i, main, firm2, move_day, r_d0, r_d1, days
-    )
-    del rows, earn_i, main, firm2, move_day, days, ekey, fmain
+    emit({"leo_earnings": earnings_view(F, edukeys, rows, pp, tt, ekey, earn_i, main, firm2,
+                                        move_day, r_d0, r_d1, compact)})  # fmt: skip
+    del rows, earn_i, main, firm2, move_day, ekey
 
-    employment = spells_from_years(pp, tt, r_d0, r_d1, year_start, ndays, keys, rng)
-    del pp, tt, ty_start, r_d0, r_d1, frac
-    benefit = benefits(P, emp, labour, d0, d1, year_start, ndays, keys, rng)
+    emit({"leo_employment": spells_from_years(pp, tt, r_d0, r_d1, year_start, ndays, keys, rng)})
+    del pp, tt, r_d0, r_d1
+    emit({"leo_benefit": benefits(P, emp, labour, d0, d1, year_start, ndays, keys, rng)})
     del emp, d0, d1
-    sa = self_assessment(P, active, keys, rng)
-    idbr = idbr_view(F)
-    scheme = scheme_view(F)
-    tables = {
-        "leo_employment": employment,
-        "leo_earnings": earnings,
-        "leo_benefit": benefit,
-        "leo_self_assessment": sa,
-        "leo_geography": geography,
-        "idbr_enterprise_lookup": idbr,
-        "lookup_placement_scheme": scheme,
-    }
-    return F, tables, truth_rows
+    emit({"leo_self_assessment": self_assessment(P, active, keys, rng)})
+    emit({"idbr_enterprise_lookup": idbr_view(F), "lookup_placement_scheme": scheme_view(F)})
+    return F, person_years
 
 
 class _Columns:
     """Output columns of a view, allocated once and filled a block of rows at a time (the
-    temporaries of a block stay small; only the columns themselves take memory)."""
+    temporaries of a block stay small; only the columns themselves take memory).
 
-    def __init__(self, n):
+    compact: text as Categorical and integers in the narrow types the caller names (the
+    same values in a quarter of the memory or less, which a writer takes as they are);
+    otherwise object text and int64, as the rest of the package expects of a view.
+    """
+
+    def __init__(self, n, compact):
         self.n = n
+        self.compact = compact
         self.data = {}
 
-    def objects(self, name, lut, index, a, b):
-        """Object column lut[index] for rows a:b."""
-        out = self.data.get(name)
-        if out is None:
-            out = self.data[name] = np.empty(self.n, dtype=object)
-        np.take(lut, index, out=out[a:b], mode="clip")  # (mode 'raise' would buffer)
+    def text(self, name, lookup, index, a, b):
+        """Text column lookup.values[index] for rows a:b."""
+        col = self.data.get(name)
+        if self.compact:
+            dtype, codes = lookup.categories()
+            if col is None:
+                col = self.data[name] = _Coded(dtype, np.empty(self.n, dtype=codes.dtype))
+            np.take(codes, index, out=col.codes[a:b], mode="clip")
+        else:
+            if col is None:
+                col = self.data[name] = np.empty(self.n, dtype=object)
+            np.take(lookup.values, index, out=col[a:b], mode="clip")  # ('raise' would buffer)
 
-    def numbers(self, name, values, a, b, dtype=np.int64):
+    def numbers(self, name, values, a, b, narrow=np.int64):
         out = self.data.get(name)
         if out is None:
-            out = self.data[name] = np.empty(self.n, dtype=dtype)
+            out = self.data[name] = np.empty(self.n, dtype=narrow if self.compact else np.int64)
         out[a:b] = values
 
-    def nullable(self, name, values, null_at, a, b, fill):
+    def nullable(self, name, values, null_at, a, b, fill, narrow=np.int64, nulls_of=None):
         """Int64 column: values (whole numbers) with NULL where null_at; `fill` is what
-        pandas holds under the mask for the column built as before."""
+        pandas holds under the mask for the column built as before. nulls_of: a column
+        with the same NULLs, whose mask a compact column shares (a writer only reads it)."""
         if name not in self.data:
-            self.data[name] = (np.empty(self.n, dtype=np.int64), np.empty(self.n, dtype=bool))
+            dtype = narrow if self.compact else np.int64
+            shared = self.data[nulls_of][1] if self.compact and nulls_of else None
+            mask = np.empty(self.n, dtype=bool) if shared is None else shared
+            self.data[name] = (np.empty(self.n, dtype=dtype), mask)
         data, mask = self.data[name]
         vals = np.where(null_at, 0.0, values)
         ints = vals.astype(np.int64)
@@ -616,34 +611,76 @@ class _Columns:
     def frame(self, view_name):
         out = {}
         for name, v in self.data.items():
-            out[name] = pd.arrays.IntegerArray(*v) if isinstance(v, tuple) else v
+            if isinstance(v, _Coded):
+                v = pd.Categorical.from_codes(v.codes, dtype=v.dtype, validate=False)
+            elif isinstance(v, tuple):
+                v = pd.arrays.IntegerArray(*v)
+            out[name] = v
         return _frame_taken(view_name, None, out)
 
 
-def _lut(values, *more):
-    """Object lookup table: values, then the extra entries (None for NULL)."""
-    lut = np.empty(len(values) + len(more), dtype=object)
-    lut[: len(values)] = values
-    for i, m in enumerate(more):
-        lut[len(values) + i] = m
-    return lut
+class _Coded:
+    """A compact text column being filled: codes into dtype.categories."""
+
+    def __init__(self, dtype, codes):
+        self.dtype = dtype
+        self.codes = codes
+
+
+class _Lookup:
+    """Text by index: `values` (an object array, None for NULL, then the lookup's last
+    entry) and, made once when first asked, the same as categories and codes.
+
+    dtype: a CategoricalDtype whose categories are `values` in order, when one is at hand.
+    """
+
+    def __init__(self, values, *more, dtype=None):
+        self.values = np.empty(len(values) + len(more), dtype=object)
+        self.values[: len(values)] = values
+        self.values[len(values) :] = more
+        self._categories = None
+        if dtype is not None:
+            self._categories = (dtype, np.arange(len(values), dtype=_code_width(len(values))))
+
+    def __len__(self):
+        return len(self.values)
+
+    def categories(self):
+        """(CategoricalDtype of the distinct texts, code of each entry: -1 for None)."""
+        if self._categories is None:
+            codes, uniques = pd.factorize(self.values)
+            self._categories = (
+                pd.CategoricalDtype(uniques),
+                codes.astype(_code_width(len(uniques))),
+            )
+        return self._categories
+
+
+def _code_width(k):
+    """The type pandas gives the codes of k categories (so that it keeps them uncopied)."""
+    return next(t for t in (np.int8, np.int16, np.int32, np.int64) if k < np.iinfo(t).max)
 
 
 _YEAR_2017 = int(np.searchsorted(YEARS, 2017))  # tax years from 2017/18 use the 2020 IDBR
 
 
-def earnings_view(F, keys, rows, pp, tt, ekey, earn_i, main, firm2, move_day, d0, d1, days):
-    """leo_earnings from the person-year rows `rows` (already filtered and in final order)."""
+def earnings_view(F, edukeys, rows, pp, tt, ekey, earn_i, main, firm2, move_day, d0, d1,
+                  compact):  # fmt: skip
+    """leo_earnings from the person-year rows `rows` (already filtered and in final order);
+    edukeys: the _Lookup of EDUKEY codes; compact: as _Columns."""
     n_firms = F.n
     # SIC codes: 2019 list below index n_firms, 2020 list from n_firms; compared as codes
     sic_text = np.concatenate([F.sic, F.sic_2020])
     sic_code, _ = pd.factorize(sic_text)
     sec_code = np.unique(F.section, return_inverse=True)[1].reshape(-1)
-    entkey = _lut(F.entkey, None)
-    section = _lut(F.section.astype(object), None)
-    sic = _lut(sic_text, None)
+    entkey = _Lookup(F.entkey, None)
+    section = _Lookup(F.section.astype(object), None)
+    sic = _Lookup(sic_text, None)
     no_firm, no_sic = n_firms, 2 * n_firms  # the None entries
-    out = _Columns(len(rows))
+    out = _Columns(len(rows), compact)
+    # pounds fit int32 by far (enterprise, section and SIC earnings are at most Earnings)
+    pounds = np.int32 if len(rows) == 0 or earn_i.max() < 2**31 else np.int64
+    nulls = "enterprise_earnings"  # NULL without a main employer, as the other nullable ones
     for a, b in _blocks(len(rows)):
         r = rows[a:b]
         t_ = tt[r]
@@ -653,8 +690,9 @@ def earnings_view(F, keys, rows, pp, tt, ekey, earn_i, main, firm2, move_day, d0
         f2 = firm2[p_, t_]
         md = move_day[p_, t_]
         r0, r1 = d0[r], d1[r]
+        days = (r1 - r0).astype(float)
         two = f2 >= 0
-        share_main = np.where(two, np.maximum(r1 - md, md - r0) / np.maximum(days[r], 1), 1.0)
+        share_main = np.where(two, np.maximum(r1 - md, md - r0) / np.maximum(days, 1), 1.0)
         has1 = f1 >= 0
         no1 = ~has1
         sy2020 = t_ >= _YEAR_2017
@@ -668,25 +706,25 @@ def earnings_view(F, keys, rows, pp, tt, ekey, earn_i, main, firm2, move_day, d0
         n_sic = np.where(has1, 1 + (two & (sic_code[sic2_i] != sic_code[sic_main_i])), 0)
         firm_i = np.where(no1, no_firm, c1)
         sic_i = np.where(no1, no_sic, sic_main_i)
-        out.objects("Edukey", keys.edukey_table, ekey[r], a, b)
-        out.numbers("TaxYear", _TAX_YEAR_CODE[t_], a, b)
-        out.numbers("Earnings", earn, a, b)
-        out.objects("main_enterprise", entkey, firm_i, a, b)
-        out.nullable("enterprise_earnings", ent_earn, no1, a, b, _NAN_AS_INT64)
-        out.nullable("tied_main_record_enterprise_sic_fg", 0.0, no1, a, b, 1)
-        out.numbers("Num_Employments", n_emp, a, b)
-        out.objects("Main_Section", section, firm_i, a, b)
-        out.nullable(
-            "Section_Earnings", np.where(n_sec == 1, earn, ent_earn), no1, a, b, _NAN_AS_INT64
-        )
-        out.nullable("Tied_Main_Section_Flag", 0.0, no1, a, b, 1)
-        out.numbers("Num_Sections", n_sec, a, b)
-        out.objects("Main_SIC2007", sic, sic_i, a, b)
-        out.nullable("SIC_Earnings", np.where(n_sic == 1, earn, ent_earn), no1, a, b, _NAN_AS_INT64)
-        out.nullable("Tied_Main_SIC_Flag", 0.0, no1, a, b, 1)
-        out.numbers("Num_SIC", n_sic, a, b)
-        out.objects("main_enterprise_linked_sic2007", sic, sic_i, a, b)
-        out.objects("main_enterprise_linked_section", section, firm_i, a, b)
+        out.text("Edukey", edukeys, ekey[r], a, b)
+        out.numbers("TaxYear", _TAX_YEAR_CODE[t_], a, b, np.int32)
+        out.numbers("Earnings", earn, a, b, pounds)
+        out.text("main_enterprise", entkey, firm_i, a, b)
+        out.nullable("enterprise_earnings", ent_earn, no1, a, b, _NAN_AS_INT64, pounds)
+        out.nullable("tied_main_record_enterprise_sic_fg", 0.0, no1, a, b, 1, np.int8, nulls)
+        out.numbers("Num_Employments", n_emp, a, b, np.int8)
+        out.text("Main_Section", section, firm_i, a, b)
+        sec_earn = np.where(n_sec == 1, earn, ent_earn)
+        out.nullable("Section_Earnings", sec_earn, no1, a, b, _NAN_AS_INT64, pounds, nulls)
+        out.nullable("Tied_Main_Section_Flag", 0.0, no1, a, b, 1, np.int8, nulls)
+        out.numbers("Num_Sections", n_sec, a, b, np.int8)
+        out.text("Main_SIC2007", sic, sic_i, a, b)
+        sic_earn = np.where(n_sic == 1, earn, ent_earn)
+        out.nullable("SIC_Earnings", sic_earn, no1, a, b, _NAN_AS_INT64, pounds, nulls)
+        out.nullable("Tied_Main_SIC_Flag", 0.0, no1, a, b, 1, np.int8, nulls)
+        out.numbers("Num_SIC", n_sic, a, b, np.int8)
+        out.text("main_enterprise_linked_sic2007", sic, sic_i, a, b)
+        out.text("main_enterprise_linked_section", section, firm_i, a, b)
     return out.frame("leo_earnings")
 
 
@@ -759,7 +797,7 @@ def spells_from_years(pp, tt, d0, d1, year_start, ndays, keys, rng):
         "leo_employment",
         None,
         {
-            "EduKey": keys.edukey_table[code[order]],
+            "EduKey": keys.edukey_column(code[order]),
             "StartDate": s_start[order].astype("datetime64[s]"),
             "EndDate": end_out[order],
             "UncertainStartDate": uncertain_start[order].astype(np.int64),
@@ -844,7 +882,7 @@ def benefits(P, emp, labour, d0, d1, year_start, ndays, keys, rng):
         "leo_benefit",
         None,
         {
-            "EduKey": keys.edukey_table[code[order]],
+            "EduKey": keys.edukey_column(code[order]),
             "StartDate": s[order].astype("datetime64[s]"),
             "EndDate": e[order],
             "Benefit_type": typ,
@@ -885,7 +923,7 @@ def self_assessment(P, active, keys, rng):
         "leo_self_assessment",
         None,
         {
-            "Edukey": keys.edukey_table[code[rows]],
+            "Edukey": keys.edukey_column(code[rows]),
             "TaxYear": tax_year_code(t).astype(np.int64),
             "Self_Employed": np.ones(len(rows), dtype=np.int64),
             "EARNINGS_PTR": _int_or_null(total, ~ptr),
@@ -895,39 +933,40 @@ def self_assessment(P, active, keys, rng):
     )
 
 
-def geography_view(gp, gt, abroad, oa, areas, keys, geo_key):
-    """leo_geography from the person-year rows (gp, gt); abroad and geo_key per row."""
+def geography_view(gp, gt, abroad, oa, areas, keys, edukeys, geo_key, compact):
+    """leo_geography from the person-year rows (gp, gt); abroad and geo_key per row;
+    edukeys: the _Lookup of EDUKEY codes; compact: as _Columns."""
     rows = _keyed_rows(geo_key, gt, keys)
     small = _index_dtype(len(areas.oa_code))  # MSOA attributes of each row, as small ints
     oa_msoa = areas.oa_msoa.astype(small)
     msoa_la = areas.msoa_la.astype(small)
     msoa_region = areas.msoa_region.astype(small)
     msoa_pcon = areas.msoa_pcon.astype(small)
-    coa, laua = _lut(areas.oa_code, None), _lut(areas.la_anon, None)
-    pcon_code, pcon_name = _lut(areas.pcon_code, None), _lut(areas.pcon_name, None)
-    gor, gornm = _lut(areas.region_codes, None), _lut(list(K.REGIONS.values()), None)
-    ctry = np.array(["E92000001", "Abroad"], dtype=object)
-    ctrynm = np.array(["England", "Abroad"], dtype=object)
-    out = _Columns(len(rows))
+    coa, laua = _Lookup(areas.oa_code, None), _Lookup(areas.la_anon, None)
+    pcon_code, pcon_name = _Lookup(areas.pcon_code, None), _Lookup(areas.pcon_name, None)
+    gor, gornm = _Lookup(areas.region_codes, None), _Lookup(list(K.REGIONS.values()), None)
+    ctry = _Lookup(["E92000001", "Abroad"])
+    ctrynm = _Lookup(["England", "Abroad"])
+    out = _Columns(len(rows), compact)
     for a, b in _blocks(len(rows)):
         r = rows[a:b]
         g_p, g_t, ab = gp[r], gt[r], abroad[r]
         o = oa[g_p, g_t]
         ms = oa_msoa[o]
         pick = np.where  # pick(ab, the lookup's NULL entry, values)
-        out.objects("Edukey", keys.edukey_table, geo_key[r], a, b)
-        out.numbers("TaxYear", _TAX_YEAR_CODE[g_t], a, b)
-        out.objects("COA_2011", coa, pick(ab, len(coa) - 1, o), a, b)
-        out.objects("LAUA_anon", laua, pick(ab, len(laua) - 1, msoa_la[ms]), a, b)
+        out.text("Edukey", edukeys, geo_key[r], a, b)
+        out.numbers("TaxYear", _TAX_YEAR_CODE[g_t], a, b, np.int32)
+        out.text("COA_2011", coa, pick(ab, len(coa) - 1, o), a, b)
+        out.text("LAUA_anon", laua, pick(ab, len(laua) - 1, msoa_la[ms]), a, b)
         pcon = pick(ab, len(pcon_code) - 1, msoa_pcon[ms])
-        out.objects("PCON", pcon_code, pcon, a, b)
-        out.objects("PCONNM", pcon_name, pcon, a, b)
+        out.text("PCON", pcon_code, pcon, a, b)
+        out.text("PCONNM", pcon_name, pcon, a, b)
         reg = pick(ab, len(gor) - 1, msoa_region[ms])
-        out.objects("GOR", gor, reg, a, b)
-        out.objects("GORNM", gornm, reg, a, b)
+        out.text("GOR", gor, reg, a, b)
+        out.text("GORNM", gornm, reg, a, b)
         where = ab.astype(np.intp)
-        out.objects("CTRY", ctry, where, a, b)
-        out.objects("CTRYNM", ctrynm, where, a, b)
+        out.text("CTRY", ctry, where, a, b)
+        out.text("CTRYNM", ctrynm, where, a, b)
     return out.frame("leo_geography")
 
 

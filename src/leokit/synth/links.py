@@ -22,13 +22,23 @@ BLANK_KEY = 0.0005
 
 
 class Keys:
-    """Person keys for people 0..n-1 and helpers that pick the key a record carries."""
+    """Person keys for people 0..n-1 and helpers that pick the key a record carries.
 
-    def __init__(self, n, rng):
+    compact: key columns come as Categoricals whose categories are all the keys (the same
+    values; a writer then turns the key strings into what it writes once for all views,
+    not once per view).
+    """
+
+    def __init__(self, n, rng, compact=False):
         self.n = n
+        self.compact = compact
+        self._dtypes = {}  # key table name -> CategoricalDtype, made when first needed
         self.ae_id = big_ints(rng, n)
-        pmr = alnum_keys(rng, 2 * n, 18)
-        self.pmr1, self.pmr2_all = pmr[:n], pmr[n:]
+        # PMR code i: 0..n-1 first keys, n..2n-1 second keys, 2n the blank key ''
+        self.pmr_blank = 2 * n
+        self._pmr_table = np.empty(2 * n + 1, dtype=object)
+        self._pmr_table[: 2 * n] = alnum_keys(rng, 2 * n, 18)
+        self._pmr_table[2 * n] = ""
         self.has_pmr2 = rng.random(n) < SECOND_PMR
         # the EDUKEYs: made in text order (see edukey_table below)
         edk_order, edk_text = alnum_keys_by_text(rng, 2 * n, 14)
@@ -37,7 +47,6 @@ class Keys:
         self.orphan_pmr = rng.random(n) < ORPHAN_PMR
         self.unmatched = rng.random(n) < UNMATCHED_CIS
         self._rng = rng
-        self._pmr_all = pmr  # PMR i (< n: first key of person i; >= n: second key of i - n)
         # EDUKEY code i: 0..n-1 first keys, n..2n-1 second keys, 2n the blank key ''.
         # The outcome views are sorted by EDUKEY, so the key strings are made in text order:
         # reading a sorted view then walks memory in order, which makes every later pass over
@@ -57,8 +66,30 @@ class Keys:
         """PMR carried by each education record of people `pid` (array)."""
         pid = np.asarray(pid)
         use2 = self.has_pmr2[pid] & (self._rng.random(len(pid)) < share_second)
-        out = self._pmr_all[np.where(use2, pid + self.n, pid)]
-        return self._blank(out)
+        code = np.where(use2, pid + self.n, pid)
+        code[self._rng.random(len(code)) < BLANK_KEY] = self.pmr_blank
+        return self._column("pmr", self._pmr_table, code)
+
+    def edukey_column(self, code):
+        """The EDUKEYs of `code` (codes into edukey_table) as a view's column."""
+        return self._column("edukey", self.edukey_table, code)
+
+    def edukey_dtype(self):
+        """The CategoricalDtype of compact EDUKEY columns: categories edukey_table, in order."""
+        return self._dtype("edukey", self.edukey_table)
+
+    def _column(self, name, table, code):
+        if not self.compact:
+            return table[code]
+        return pd.Categorical.from_codes(code, dtype=self._dtype(name, table), validate=False)
+
+    def _dtype(self, name, table):
+        dtype = self._dtypes.get(name)
+        if dtype is None:
+            dtype = self._dtypes[name] = pd.CategoricalDtype(table)  # (the keys are unique)
+            # pandas checked that with a hash table of every key, which it would keep
+            dtype.categories._cleanup()
+        return dtype
 
     def edukey_codes(self, pid, tax_year_start, dtype=np.int64):
         """As `edukey`, as codes into `edukey_table` (the same random draws), a block of
@@ -75,6 +106,11 @@ class Keys:
             code[a : a + step] = c
         return code
 
+    def forget_pmrs(self):
+        """Let the PMR strings go, once every view that carries PMRs is made (memory)."""
+        del self._pmr_table
+        self._dtypes.pop("pmr", None)
+
     def edukey(self, pid, tax_year_start):
         """EDUKEY carried by each outcome record (person, tax year start)."""
         return self.edukey_table[self.edukey_codes(pid, tax_year_start)]
@@ -84,18 +120,19 @@ class Keys:
         sorting by the key text."""
         return self._edukey_rank
 
-    def _blank(self, keys):
-        blank = self._rng.random(len(keys)) < BLANK_KEY
-        keys[blank] = ""
-        return keys
-
     def pmr_lookup(self):
         keep = ~self.orphan_pmr
         two = keep & self.has_pmr2
         ae = np.concatenate([self.ae_id[keep], self.ae_id[two]])
-        pmr = np.concatenate([self.pmr1[keep], self.pmr2_all[two]])
-        order = sort_order(pmr)  # PMRs are unique: the same rows as a stable sort by text
-        return pd.DataFrame({"AE_ID": ae[order], "PUPILMATCHINGREFANONYMOUS": pmr[order]})
+        person = np.arange(self.n)
+        code = np.concatenate([person[keep], person[two] + self.n])
+        order = sort_order(self._pmr_table[code])  # PMRs are unique: as a stable sort by text
+        return pd.DataFrame(
+            {
+                "AE_ID": ae[order],
+                "PUPILMATCHINGREFANONYMOUS": self._column("pmr", self._pmr_table, code[order]),
+            }
+        )
 
     def edukey_lookup(self):
         keep = ~self.unmatched
@@ -107,7 +144,7 @@ class Keys:
         return pd.DataFrame(
             {
                 "AE_ID": np.concatenate([self.ae_id[keep], self.ae_id[two]])[order],
-                "EDUKEY": self.edukey_table[code],
+                "EDUKEY": self.edukey_column(code),
             }
         )
 

@@ -28,6 +28,37 @@ def _text_of_ints(values):
     return uniq.astype(str).astype(object)[inv.reshape(-1)]
 
 
+# Text columns hold one str object per distinct value, not one per row (as np.full(n, text,
+# dtype=object) and str_array.astype(object) make): less memory, and a writer groups rows by
+# object, which is much cheaper than hashing every row's text.
+def _repeat(text, n):
+    """np.full(n, text, dtype=object), n references to one str."""
+    out = np.empty(n, dtype=object)
+    out[:] = text
+    return out
+
+
+def _shared_text(values):
+    """values (str or object array) as objects, one object per distinct value."""
+    codes, uniq = pd.factorize(values, use_na_sentinel=False)
+    return np.asarray(uniq, dtype=object)[codes]
+
+
+def _mapped(values, fn):
+    """np.array([fn(v) for v in values], dtype=object), fn called once per distinct value."""
+    codes, uniq = pd.factorize(values, use_na_sentinel=False)
+    lut = np.empty(len(uniq), dtype=object)
+    lut[:] = [fn(u) for u in uniq]
+    return lut[codes]
+
+
+def _int_or_null(values, null_at):
+    """Int64 column: values, NULL where null_at (as pd.array(np.where(null_at, None, values),
+    dtype="Int64"), without the object array)."""
+    data = np.where(null_at, 1, values).astype(np.int64)  # pandas stores 1 under the mask
+    return pd.arrays.IntegerArray(data, np.asarray(null_at, dtype=bool).copy())
+
+
 def _frame(view_name, year, data):
     """Order columns as the registry declares them for that year."""
     view = REGISTRY.view(view_name)
@@ -108,8 +139,8 @@ def census(P, areas, schools, keys, npd_la, rng):
             "senprovision_spr" + yy: P.sen[rows].astype(object),
             lsoa_col: areas.lsoa_code[P.lsoa[rows]],
             "idaciscore_spr" + yy: areas.lsoa_idaci[P.lsoa[rows]],
-            "recordstatus_spr" + yy: pd.array(np.where(status < 0, None, status), dtype="Int64"),
-            "academicyear_spr" + yy: np.full(len(rows), f"{y - 1}/{y}", dtype=object),
+            "recordstatus_spr" + yy: _int_or_null(status, status < 0),
+            "academicyear_spr" + yy: _repeat(f"{y - 1}/{y}", len(rows)),
         }
         order = np.lexsort((status, rows))
         out[f"spring_census_{y}"] = _frame_taken("spring_census_{year}", y, d, order)
@@ -130,7 +161,7 @@ def ks2(P, keys, rng):
         "KS2_ENGLEV": lev[:, 0],
         "KS2_MATLEV": lev[:, 1],
         "KS2_SCILEV": lev[:, 2],
-        "KS2_TOTMRK": pd.array(np.where(marks < 0, None, marks), dtype="Int64"),
+        "KS2_TOTMRK": _int_or_null(marks, marks < 0),
     }
     return _frame("ks2pupil_1996_to_2016", None, d)
 

@@ -103,9 +103,8 @@ def contextual(P, S, C, policy, areas, cycle_of):
     return out
 
 
-def build(P, S, C, policy, areas, cycle_of, labour_truth):
-    lt = labour_truth
-    grads = lt["lab"] & lt["g"]
+def build(P, S, C, policy, areas, cycle_of, person_years):
+    """person_years: labour.make's counts of person-years in the labour market."""
     return {
         "about": "Planted effects of the synthetic LEO extract. Structural parameters enter the "
         "generator as written; estimands that depend on compliers are computed from "
@@ -156,7 +155,9 @@ def build(P, S, C, policy, areas, cycle_of, labour_truth):
             f"scheme in lookup_placement_scheme places {labour_mod.PLACED_SHARE:.0%} of degree holders who change or "
             "start jobs at random scheme firms (instrument).",
             "share_of_graduate_person_years": round(
-                float(grads.sum() / max(lt["lab"].sum(), 1)), 4
+                person_years["degree_holders_in_labour_market"]
+                / max(person_years["labour_market"], 1),
+                4,
             ),
         },
     }

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..schema import codes as K
 from .ids import big_ints, binary16_keys
-from .npd import _frame
+from .npd import _frame, _frame_taken, _int_or_null, _mapped, _repeat
 
 SUBJECT_GROUPS = (
     "Sciences and engineering",
@@ -269,7 +269,7 @@ def tables(P, S, C, res, policy, areas, keys, rng):
             "application_cycle": cycle,
             "applicant_age": age,
             "applicant_gender_code": np.where(P.female[pid], "F", "M").astype(object),
-            "applicant_domicile_code": np.full(n, "826", dtype=object),
+            "applicant_domicile_code": _repeat("826", n),
             "applicant_uk_region_code": np.array(list("ABCDEFGHJ"), dtype=object)[
                 areas.msoa_region[P.msoa[pid]]
             ],
@@ -278,8 +278,8 @@ def tables(P, S, C, res, policy, areas, keys, rng):
             "applicant_flag": np.ones(n, dtype=np.int64),
             "accept_flag": (placed >= 0).astype(np.int64),
             "acceptance_route_code": np.where(placed >= 0, route, None).astype(object),
-            "acceptance_route": np.array(
-                [K.UCAS_ACCEPTANCE_ROUTE.get(r) if r else None for r in route], dtype=object
+            "acceptance_route": _mapped(
+                route, lambda r: K.UCAS_ACCEPTANCE_ROUTE.get(r) if r else None
             ),
             "accepted_course_identifier": np.where(
                 placed >= 0, C.identifier[np.maximum(placed, 0)], None
@@ -313,35 +313,28 @@ def tables(P, S, C, res, policy, areas, keys, rng):
     a_offer = np.concatenate([offer_t, np.full(len(cl), -1)])
     order = np.lexsort((a_choice, a_uid))
     m = len(a_uid)
-    application = (
-        _frame(
-            "ucas_application",
-            None,
-            {
-                "unique_application_id_cycle": big_ints(rng, m, 10**11, 10**13),
-                "unique_id_cycle": a_uid,
-                "application_cycle": a_cycle,
-                "choice_number": a_choice,
-                "course_identifier": C.identifier[a_course],
-                "provider_id_anon": C.provider_anon[C.provider[a_course]],
-                "entry_year": a_cycle,
-                "application_route_code": a_route,
-                "main_scheme_application_flag": (a_route == "M").astype(np.int64),
-                "june30_hep_decision_code": a_dec,
-                "provider_decision_june30": np.array(
-                    [K.UCAS_DECISION[d] for d in a_dec], dtype=object
-                ),
-                "june30_app_response_code": a_resp,
-                "app_response_june30": np.array(
-                    [K.UCAS_RESPONSE.get(r) if r else None for r in a_resp], dtype=object
-                ),
-                "offer_tariff": pd.array(np.where(a_offer < 0, None, a_offer), dtype="Int64"),
-                "he_provider_tariff_group": C.group[a_course].astype(object),
-                "subject_group_name": np.array(SUBJECT_GROUPS, dtype=object)[C.subject[a_course]],
-            },
-        )
-        .iloc[order]
-        .reset_index(drop=True)
+    application = _frame_taken(
+        "ucas_application",
+        None,
+        {
+            "unique_application_id_cycle": big_ints(rng, m, 10**11, 10**13),
+            "unique_id_cycle": a_uid,
+            "application_cycle": a_cycle,
+            "choice_number": a_choice,
+            "course_identifier": C.identifier[a_course],
+            "provider_id_anon": C.provider_anon[C.provider[a_course]],
+            "entry_year": a_cycle,
+            "application_route_code": a_route,
+            "main_scheme_application_flag": np.repeat([1, 0], [len(ii), len(cl)]),
+            "june30_hep_decision_code": a_dec,
+            "provider_decision_june30": _mapped(a_dec, lambda d: K.UCAS_DECISION[d]),
+            "june30_app_response_code": a_resp,
+            "app_response_june30": _mapped(a_resp, lambda r: K.UCAS_RESPONSE.get(r) if r else None),
+            "offer_tariff": _int_or_null(a_offer, a_offer < 0),
+            "he_provider_tariff_group": C.group[a_course].astype(object),
+            "subject_group_name": np.array(SUBJECT_GROUPS, dtype=object)[C.subject[a_course]],
+        },
+        order,
     )
     # qualifications: three A levels, predicted (Pending) at application
     grades = tariff_to_grades(P.tariff_pred[pid])
@@ -360,17 +353,19 @@ def tables(P, S, C, res, policy, areas, keys, rng):
         ],
         dtype=object,
     )
-    qual = _frame(
+    q_uid = np.repeat(uid, 3)
+    qual = _frame_taken(
         "ucas_qualification",
         None,
         {
-            "unique_id_cycle": np.repeat(uid, 3),
-            "qualification_description": np.full(3 * n, "GCE Advanced Level", dtype=object),
+            "unique_id_cycle": q_uid,
+            "qualification_description": _repeat("GCE Advanced Level", 3 * n),
             "subject_title": subj[np.argsort(rng.random((n, len(subj))), axis=1)[:, :3].ravel()],
             "grade": grades.ravel(),
-            "qualification_status": np.full(3 * n, "Pending", dtype=object),
+            "qualification_status": _repeat("Pending", 3 * n),
             "qualification_year": np.repeat(cycle, 3),
         },
+        np.argsort(q_uid, kind="stable"),  # an applicant's three rows keep their order
     )
     course_lookup = _frame(
         "lookup_ucas_course",
@@ -389,9 +384,7 @@ def tables(P, S, C, res, policy, areas, keys, rng):
     return {
         "ucas_applicant": applicant.sort_values("unique_id_cycle").reset_index(drop=True),
         "ucas_application": application,
-        "ucas_qualification": qual.sort_values("unique_id_cycle", kind="mergesort").reset_index(
-            drop=True
-        ),
+        "ucas_qualification": qual,
         "lookup_ucas_course": course_lookup,
         "lookup_contextual_policy": _frame(
             "lookup_contextual_policy", None, policy.to_dict("series")
@@ -400,6 +393,7 @@ def tables(P, S, C, res, policy, areas, keys, rng):
 
 
 GRADE_OF = {56: "A*", 48: "A", 40: "B", 32: "C", 24: "D", 16: "E"}
+_GRADE_BY_POINTS = np.array([GRADE_OF.get(p) for p in range(max(GRADE_OF) + 1)], dtype=object)
 
 
 def tariff_to_grades(total):
@@ -410,7 +404,7 @@ def tariff_to_grades(total):
     extra = steps % 3
     g = np.stack([base + (extra > 0), base + (extra > 1), base], axis=1)
     pts = 16 + 8 * np.minimum(g, 5)
-    return np.vectorize(GRADE_OF.get, otypes=[object])(pts)
+    return _GRADE_BY_POINTS[pts]
 
 
 def make(P, C, areas, keys, rng):

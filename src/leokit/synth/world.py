@@ -48,11 +48,17 @@ def _progress(enabled):
     return tqdm(total=len(STAGES), desc="synth", unit="stage")
 
 
-def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False, on_stage=None):
+def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False, on_stage=None, sink=None):
     """The synthetic world for `scale` (1 = a national cohort) and `seed`.
 
     on_stage  optional callable(stage name, wall seconds) called as each stage of STAGES
               finishes (tools/bench_synth.py uses it); it never changes what is generated.
+    sink      optional callable(view name, frame) given each table as soon as its stage has
+              made it, instead of keeping it in the world (whose `tables` is then empty): a
+              writer that writes tables as they come need not hold the whole extract, which
+              at national scale is more than the generator's own working memory. Its frames
+              hold the same values in compact columns (person keys and the text of the two
+              biggest views as Categoricals, narrow integers), which is what a writer needs.
     """
     sizes = Sizes(scale)
     if not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -78,27 +84,40 @@ def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False, on_stage=No
     step("schools")
     P = pupils.make(sizes, A, Sch, rngs["pupils"])
     step("pupils")
-    keys = Keys(P.n, rngs["keys"])
+    compact = sink is not None
+    keys = Keys(P.n, rngs["keys"], compact)
     step("keys")
     tables = OrderedDict()
-    tables["learner_ae_id_to_pmr_lookup"] = keys.pmr_lookup()
-    tables["learner_ae_id_to_edukey_lookup"] = keys.edukey_lookup()
-    tables.update(npd.make(P, A, Sch, keys, rngs["npd"]))
+
+    def emit(made):
+        """Keep the tables a stage made, or hand them to the sink one by one, letting each
+        go before the next (the sink keeps what it needs)."""
+        for name in list(made):
+            df = made.pop(name)
+            if sink is None:
+                tables[name] = df
+            else:
+                sink(name, df)
+            del df
+
+    emit({"learner_ae_id_to_pmr_lookup": keys.pmr_lookup()})
+    emit({"learner_ae_id_to_edukey_lookup": keys.edukey_lookup()})
+    emit(npd.make(P, A, Sch, keys, rngs["npd"]))
     step("npd")
     C = ucas.make_courses(sizes, rngs["ucas"])
     S, policy, reduction, res, cycle_of = ucas.make(P, C, A, keys, rngs["ucas"])
-    tables.update(ucas.tables(P, S, C, res, policy, A, keys, rngs["ucas"]))
+    emit(ucas.tables(P, S, C, res, policy, A, keys, rngs["ucas"]))
     step("ucas")
     H, hesa_tables = hesa.make(P, C, S, res, keys, rngs["hesa"])
-    tables.update(hesa_tables)
+    emit(hesa_tables)
     del hesa_tables, res, reduction  # (memory: nothing later reads them)
+    keys.forget_pmrs()
     step("hesa")
-    F, lab_tables, lab_truth = labour.make(P, H, A, keys, sizes, rngs["labour"])
-    tables.update(lab_tables)
-    del lab_tables, F, H, keys
-    tables["lookup_area"] = area_lookup(A)
+    F, person_years = labour.make(P, H, A, keys, sizes, rngs["labour"], emit, compact)
+    del F, H, keys
+    emit({"lookup_area": area_lookup(A)})
     step("labour")
-    planted = truth.build(P, S, C, policy, A, cycle_of, lab_truth)
+    planted = truth.build(P, S, C, policy, A, cycle_of, person_years)
     step("truth")
     if bar is not None:
         bar.close()

@@ -4,6 +4,12 @@
     write_extract(world.tables, "data_synthetic", fmt="parquet",
                   truth=world.truth, params=world.params)
 
+or, table by table as a generator makes them (then no more than a few tables are in memory):
+
+    with ExtractWriter("data_synthetic", fmt="parquet") as w:
+        world = generate(scale, seed, sink=w.add)
+        w.finish(truth=world.truth, params=world.params)
+
 Everything is written into a hidden temporary sibling folder and renamed into place at the
 end, so a failure leaves `out` as it was. An existing `out` is replaced only when it is empty
 or a previous extract (it holds a manifest.json); anything else is refused.
@@ -31,6 +37,7 @@ import os
 import shutil
 import tempfile
 import uuid
+import weakref
 from collections import OrderedDict
 
 import numpy as np
@@ -52,6 +59,7 @@ from leokit.schema import DEFAULT_SCHEMA, REGISTRY
 
 __all__ = [
     "write_extract",
+    "ExtractWriter",
     "read_manifest",
     "check_target",
     "WriteError",
@@ -206,7 +214,7 @@ class _Parts:
         self.year = year
         self.n = n
         self.columns = []  # (registry column, (how, *arrays))
-        self.nbytes = 0  # memory held beyond the table itself (for the writer's backlog)
+        self.nbytes = 0  # memory the columns keep alive (for the writer's backlog)
 
     def _arrays(self, a, b):
         import pyarrow as pa
@@ -216,8 +224,9 @@ class _Parts:
             if how == "int":
                 vals, mask = x
                 out.append(
-                    pa.array(vals[a:b], type=pa.int64(), mask=None if mask is None else mask[a:b])
-                )
+                    pa.array(_int64(vals, mask, a, b), type=pa.int64(),
+                             mask=None if mask is None else mask[a:b])
+                )  # fmt: skip
             elif how == "float":
                 out.append(pa.array(x[0][a:b], type=pa.float64(), from_pandas=True))
             elif how == "date":
@@ -371,18 +380,34 @@ def _factorize_by_value(values):
     return _small_codes(codes, len(uniques)), uniques
 
 
-def _canonical(s, kind):
+class _TextMemo:
+    """What the writer derives from a text column's distinct values (their hashes, the Arrow
+    dictionary, which are ''), kept for a Categorical's categories while they live: views
+    whose columns share categories (the person keys of a compact world: millions of them)
+    then share that work. Other columns get a fresh dict."""
+
+    def __init__(self):
+        self._by_id = {}
+
+    def of(self, categories):
+        key = id(categories)
+        got = self._by_id.get(key)
+        if got is None or got[0]() is not categories:
+            ref = weakref.ref(categories, lambda _, key=key: self._by_id.pop(key, None))
+            got = self._by_id[key] = (ref, {})
+        return got[1]
+
+
+def _canonical(s, kind, memo):
     """(tag, payload) of a column in its raw form, for the kinds and dtypes the generator
     makes; None when only leokit.extract.conform can say what the values are."""
     dt = s.dtype
     if kind in ("int", "flag"):
+        # kept as they are (no int64 copy of the column): widened a batch at a time
         if isinstance(dt, np.dtype) and (dt.kind in "iub") and dt.itemsize <= 8 and dt != np.uint64:
-            vals = s.to_numpy()
-            return "int", (vals.astype(np.int64, copy=False), np.zeros(len(vals), dtype=bool))
-        if str(dt) == "Int64":
-            mask = s.isna().to_numpy(dtype=bool)
-            vals = s.to_numpy(dtype="int64", na_value=0) if mask.any() else s.to_numpy("int64")
-            return "int", (vals, mask)
+            return "int", (s.to_numpy(), None)
+        if isinstance(s.array, pd.arrays.IntegerArray) and dt.numpy_dtype != np.uint64:
+            return "int", (s.array._data, s.array._mask)  # values under the mask are ignored
         return None
     if kind == "float":
         if isinstance(dt, np.dtype) and dt == np.float64:
@@ -399,7 +424,16 @@ def _canonical(s, kind):
     if kind == "str":
         if isinstance(dt, np.dtype) and dt.kind == "O":
             got = _factorize_text(s.to_numpy())
-            return None if got is None else ("str", got)
+            return None if got is None else ("str", (*got, {}))
+        if isinstance(dt, pd.CategoricalDtype):  # already codes: nothing to factorize
+            known = memo.of(dt.categories)
+            if "uniques" not in known:
+                uniques = np.asarray(dt.categories, dtype=object)
+                text = not len(uniques) or infer_dtype(uniques, skipna=False) == "string"
+                known["uniques"] = uniques if text else None
+            if known["uniques"] is None:
+                return None
+            return "str", (s.array.codes, known["uniques"], known)
         return None
     return None
 
@@ -410,18 +444,28 @@ def _from_read_form(s, kind):
     if kind in ("int", "flag"):
         mask = s.isna().to_numpy(dtype=bool)
         vals = s.to_numpy(dtype="int64", na_value=0) if mask.any() else s.to_numpy(dtype="int64")
-        return "int", (vals, mask)
+        return "int", (vals, mask if mask.any() else None)
     if kind == "float":
         return "float", s.to_numpy(dtype="float64")
     if kind == "date":
         return "date", _days(s)
     codes, uniques = pd.factorize(s)
-    return "str", (codes, np.asarray(uniques, dtype=object))
+    return "str", (codes, np.asarray(uniques, dtype=object), {})
+
+
+def _int64(vals, mask, a, b):
+    """Rows a:b of an integer column as int64, 0 where NULL (what is hashed and written)."""
+    part = vals[a:b]
+    if mask is not None:
+        part = np.where(mask[a:b], 0, part)
+    return part.astype(np.int64, copy=False)
 
 
 def _hash_input(tag, payload):
     """What the column adds to the checksum, ready for `_hash_table` (which needs no GIL)."""
-    if tag in ("int", "date"):
+    if tag == "int":
+        return ("int", *payload)
+    if tag == "date":
         vals, mask = payload
         return (
             "bytes",
@@ -431,12 +475,13 @@ def _hash_input(tag, payload):
     if tag == "float":
         vals = np.asarray(payload, dtype="float64")
         return ("bytes", np.ascontiguousarray(np.where(np.isnan(vals), np.nan, vals), dtype="<f8"))
-    codes, uniques = payload
-    table = np.empty(len(uniques) + 1, dtype=object)
-    table[:-1] = uniques
-    table[-1] = ""  # NULL and '' hash alike
-    hashed = pd.util.hash_array(table, categorize=False).astype("<u8")  # already unique
-    return ("text", hashed, codes)  # row i hashes as hashed[codes[i]] (-1: the last entry)
+    codes, uniques, known = payload
+    if "hashed" not in known:
+        table = np.empty(len(uniques) + 1, dtype=object)
+        table[:-1] = uniques
+        table[-1] = ""  # NULL and '' hash alike
+        known["hashed"] = pd.util.hash_array(table, categorize=False).astype("<u8")
+    return ("text", known["hashed"], codes)  # row i hashes as hashed[codes[i]] (-1: the last)
 
 
 def _hash_table(head, columns):
@@ -449,6 +494,13 @@ def _hash_table(head, columns):
             hashed, codes = arrays
             for a in range(0, len(codes), step):
                 h.update(np.ascontiguousarray(hashed[codes[a : a + step]]))
+        elif how == "int":  # int64 values, then the NULL mask as bytes
+            vals, mask = arrays
+            for a in range(0, len(vals), step):
+                h.update(np.ascontiguousarray(_int64(vals, mask, a, a + step), dtype="<i8"))
+            for a in range(0, len(vals), step):
+                b = min(a + step, len(vals))
+                h.update(bytes(b - a) if mask is None else mask[a:b].view(np.uint8))
         else:
             for part in arrays:
                 h.update(part)
@@ -461,7 +513,7 @@ def _arrow_of(tag, payload, s):
 
     if tag == "int":
         vals, mask = payload
-        return ("int", vals, mask if mask.any() else None)
+        return ("int", vals, mask if mask is not None and mask.any() else None)
     if tag == "float":
         return ("float", np.asarray(payload, dtype="float64"))
     if tag == "date":
@@ -469,10 +521,14 @@ def _arrow_of(tag, payload, s):
         return ("date", days.astype("int32"), mask)
     import pyarrow.compute as pc
 
-    codes, uniques = payload
-    dictionary = pa.array(uniques, type=pa.string())
+    codes, uniques, known = payload
+    if "dictionary" not in known:
+        known["dictionary"] = pa.array(uniques, type=pa.string())
+    dictionary = known["dictionary"]
     if len(codes) and len(uniques):
-        lengths = np.asarray(pc.binary_length(dictionary).fill_null(0), dtype=np.int64)
+        if "lengths" not in known:
+            known["lengths"] = np.asarray(pc.binary_length(dictionary).fill_null(0), np.int64)
+        lengths = known["lengths"]
         if int(lengths.max()) * len(codes) > _STR_LIMIT:  # maybe more than pa.array holds
             total = 0
             for a in range(0, len(codes), 1 << 22):
@@ -485,17 +541,19 @@ def _arrow_of(tag, payload, s):
     return ("text", codes, dictionary)
 
 
-def _prepare_table(name, v, year, cols, registry):
-    """(_Parts, checksum input) of one table, converting each column once; the checksum is
-    `_hash_table(*input)`."""
+def _prepare_table(name, v, year, cols, registry, memo, observe=False):
+    """(_Parts, checksum input, observed) of one table, converting each column once; the
+    checksum is `_hash_table(*input)`; observed is None, or with `observe` the
+    {column: (rows, NULLs, blanks, 9999-12-31s)} the data card reports. memo: a _TextMemo."""
     parts = _Parts(name, v, year, len(cols))
+    observed = OrderedDict() if observe else None
     header = [[c.name_for(year), c.kind] for c in v.columns_for(year)]
     head = json.dumps(header, sort_keys=True).encode("utf-8") + str(len(cols)).encode("ascii")
     hashing = []
     conformed = None
     for i, c in enumerate(v.columns_for(year)):
         s = cols.series(i)
-        got = _canonical(s, c.kind) if s is not None else None
+        got = _canonical(s, c.kind, memo) if s is not None else None
         if got is None:
             if conformed is None:
                 conformed = _conformed(cols, v, year, name, registry)
@@ -503,12 +561,37 @@ def _prepare_table(name, v, year, cols, registry):
             got = _from_read_form(s, c.kind)
         tag, payload = got
         hashing.append(_hash_input(tag, payload))
+        if observe:
+            observed[c.name_for(year)] = _observed(tag, payload, len(cols))
         arrow = _arrow_of(tag, payload, s)
         parts.columns.append((c, arrow))
-        parts.nbytes += sum(
-            x.nbytes for x in arrow[1:] if isinstance(x, np.ndarray) and x.base is None
-        )
-    return parts, (head, hashing)
+        parts.nbytes += sum(x.nbytes for x in arrow[1:] if isinstance(x, np.ndarray))
+    return parts, (head, hashing), observed
+
+
+_OPEN_END_DAYS = (datetime.date(9999, 12, 31) - _EPOCH).days
+
+
+def _observed(tag, payload, n):
+    """(rows, NULLs, blanks '', 9999-12-31s) of a converted column: what
+    leokit.datacard.observed_missingness counts in the column, from the codes and masks."""
+    blanks = open_end = 0
+    if tag == "int":
+        mask = payload[1]
+        nulls = 0 if mask is None else int(np.count_nonzero(mask))
+    elif tag == "float":
+        nulls = int(np.count_nonzero(np.isnan(payload)))
+    elif tag == "date":
+        days, mask = payload
+        nulls = int(np.count_nonzero(mask))
+        open_end = int(np.count_nonzero((days == _OPEN_END_DAYS) & ~mask))
+    else:
+        codes, uniques, known = payload
+        nulls = int(np.count_nonzero(codes < 0))
+        if "blank" not in known:  # a NULL's unused entry is "" too, never a code
+            known["blank"] = np.flatnonzero(uniques == "")
+        blanks = sum(int(np.count_nonzero(codes == k)) for k in known["blank"])
+    return (n, nulls, blanks, open_end)
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -639,8 +722,9 @@ def _write_dta(df, v, year, name, folder):
     writer.write_file()
 
 
-def _write_duckdb(plan, folder, schema, progress_bar, registry):
-    """One database file per LEO/NPD/HESA database; returns the manifest rows per table."""
+def _write_duckdb(plan, folder, schema, progress_bar, registry, observed=None):
+    """One database file per LEO/NPD/HESA database; returns the manifest rows per table
+    (and fills `observed`, when given, as ExtractWriter.observed)."""
     import duckdb
 
     def q(ident):
@@ -650,12 +734,17 @@ def _write_duckdb(plan, folder, schema, progress_bar, registry):
     for item in plan:
         by_db.setdefault(item[1].database, []).append(item)
     done = {}
+    memo = _TextMemo()
     for db, items in by_db.items():
         con = duckdb.connect(os.path.join(folder, db + FILE_SUFFIX["duckdb"]))
         try:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {q(schema)}")
             for name, v, year, cols in items:
-                parts, hash_input = _prepare_table(name, v, year, cols, registry)
+                parts, hash_input, counts = _prepare_table(
+                    name, v, year, cols, registry, memo, observe=observed is not None
+                )
+                if counts is not None:
+                    observed[name] = counts
                 done[name] = (name, v, year, len(cols), _hash_table(*hash_input))
                 del hash_input
                 arrow = parts.table()
@@ -670,23 +759,15 @@ def _write_duckdb(plan, folder, schema, progress_bar, registry):
     return [done[name] for name, _, _, _ in plan]
 
 
-_BACKLOG_BYTES = 3 * 2**30  # converted tables waiting for the parquet writer, at most
-
-
-def _lower_priority():
-    """Nice the calling thread (Linux: priorities are per thread); elsewhere a no-op."""
-    try:
-        import threading
-
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-    except (AttributeError, OSError):
-        pass
+# converted tables waiting for the writer and the hasher, at most: a bound on the memory
+# they hold (the biggest national table fits, so the generator goes on while it is written)
+_BACKLOG_BYTES = 1536 * 2**20
 
 
 class _Pipeline:
     """Parquet files written by a worker thread, checksums hashed by another (Arrow and
-    hashlib work without the GIL), while the main thread converts the next tables. Tables
-    wait for the writer up to _BACKLOG_BYTES, so the data card can be rendered while the
+    hashlib work without the GIL), while the main thread makes and converts the next tables.
+    Tables wait for both up to _BACKLOG_BYTES, so the data card can be rendered while the
     last ones are written. After a failed write no further file is started."""
 
     def __init__(self, fmt, folder, progress_bar):
@@ -695,11 +776,9 @@ class _Pipeline:
         self.fmt = fmt
         self.folder = folder
         self.bar = progress_bar
-        # the converting main thread is the critical path: the workers run at a lower priority
-        self.hasher = ThreadPoolExecutor(1, "leokit-hash", initializer=_lower_priority)
-        self.writer = ThreadPoolExecutor(1, "leokit-write", initializer=_lower_priority)
-        self.sums = []
-        self.waiting = []  # (future, bytes held)
+        self.hasher = ThreadPoolExecutor(1, "leokit-hash")
+        self.writer = ThreadPoolExecutor(1, "leokit-write")
+        self.waiting = []  # (write future, hash future, bytes held)
         self.failed = False
 
     def _write(self, parts, v, year, name):
@@ -712,19 +791,19 @@ class _Pipeline:
             raise
 
     def _settle(self, limit):
-        while self.waiting and sum(b for _, b in self.waiting) > limit:
-            fut, _ = self.waiting.pop(0)
-            fut.result()
+        while self.waiting and sum(b for _, _, b in self.waiting) > limit:
+            written, hashed, _ = self.waiting.pop(0)
+            written.result()
+            hashed.result()
             self.bar.update(1)
 
     def add(self, parts, hash_input):
-        self.sums.append(self.hasher.submit(_hash_table, *hash_input))
-        self.waiting.append((self.writer.submit(self._write, parts, parts.view, parts.year, parts.name),
-                             parts.nbytes))  # fmt: skip
+        """Hash and write one table; returns the future of its checksum."""
+        hashed = self.hasher.submit(_hash_table, *hash_input)
+        written = self.writer.submit(self._write, parts, parts.view, parts.year, parts.name)
+        self.waiting.append((written, hashed, parts.nbytes))
         self._settle(max(_BACKLOG_BYTES, 0))
-
-    def checksums(self):
-        return [f.result() for f in self.sums]
+        return hashed
 
     def finish(self):
         self._settle(-1)
@@ -734,40 +813,6 @@ class _Pipeline:
         self.failed = True
         for pool in (self.hasher, self.writer):
             pool.shutdown(wait=True)
-
-
-def _write_files(plan, fmt, folder, progress_bar, registry):
-    """Table by table: convert once, checksum, write. Returns (manifest rows per table,
-    the parquet pipeline still writing or None)."""
-    done = []
-    if fmt != "parquet":
-        for name, v, year, cols in plan:
-            progress_bar.set_postfix_str(name, refresh=False)
-            frame = _conformed(cols, v, year, name, registry)
-            done.append(
-                (name, v, year, len(frame), content_sha256(frame, v, year, _conformed=True))
-            )
-            _FILE_WRITERS[fmt](frame, v, year, name, folder)
-            del frame
-            progress_bar.update(1)
-        return done, None
-    pipe = _Pipeline(fmt, folder, progress_bar)
-    # smallest tables first: the biggest are then still being written while the caller
-    # renders its extra files (the manifest needs only the checksums)
-    order = sorted(range(len(plan)), key=lambda i: len(plan[i][3]) * len(plan[i][3].actual))
-    try:
-        for i in order:
-            name, v, year, cols = plan[i]
-            progress_bar.set_postfix_str(name, refresh=False)
-            parts, hash_input = _prepare_table(name, v, year, cols, registry)
-            pipe.add(parts, hash_input)
-            del parts, hash_input
-        sums = dict(zip(order, pipe.checksums()))
-    except BaseException:
-        pipe.close()
-        raise
-    done = [(name, v, year, len(cols), sums[i]) for i, (name, v, year, cols) in enumerate(plan)]
-    return done, pipe
 
 
 _FILE_WRITERS = {"parquet": _write_parquet, "csv": _write_csv, "dta": _write_dta}
@@ -815,6 +860,153 @@ def _manifest(done, fmt, schema, params, truth_written):
 
 
 # ------------------------------------------------------------------------------ the writer
+class ExtractWriter:
+    """Writes an extract table by table, as the tables come, into the folder `out`.
+
+        with ExtractWriter(out, fmt="parquet") as w:
+            w.add("leo_earnings", frame)     # converted at once: the caller may drop it
+            ...
+            manifest = w.finish(truth=truth, params=params)
+
+    Tables go to a hidden temporary sibling folder, renamed into place by `finish`; leaving
+    the `with` block by an exception (or calling `abort`) removes it and leaves `out` as it
+    was. Parquet files are written by a worker thread while the caller makes the next table;
+    DuckDB databases are written by `finish` (a database holds tables of many stages).
+
+    fmt, schema, registry  as for write_extract; progress: a progress bar of tables written;
+    total: how many tables to expect (for the bar).
+    observe  keep, in `observed`, each table's {column: (rows, NULLs, blanks '',
+             9999-12-31s)}: the data card's observed missingness
+             (leokit.datacard.render_datacard(..., observed=w.observed)) without the tables.
+    """
+
+    def __init__(self, out, fmt="parquet", progress=False, schema=DEFAULT_SCHEMA,
+                 registry=REGISTRY, observe=False, total=None):  # fmt: skip
+        if fmt not in FORMATS:
+            raise WriteError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
+        if not schema or not isinstance(schema, str):
+            raise WriteError(f"schema must be a non-empty name, got {schema!r}")
+        self.out = check_target(out)
+        self.fmt = fmt
+        self.schema = schema
+        self.registry = registry
+        self.observed = OrderedDict() if observe else None
+        self._done = OrderedDict()  # name -> (name, view, year, rows, checksum or its future)
+        self._duckdb = []  # (name, view, year, columns) for finish
+        self._memo = _TextMemo()
+        self._pipe = self._bar = self._tmp = None
+        parent = os.path.dirname(self.out)
+        self._made = _missing_dirs(parent)
+        try:
+            os.makedirs(parent, exist_ok=True)
+        except OSError as e:
+            raise WriteError(f"cannot write the extract to {self.out}: {e.strerror}") from None
+        try:
+            self._tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(self.out)}.tmp-", dir=parent)
+            os.chmod(self._tmp, 0o755)
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=total, desc=f"writing {fmt}", unit="table",
+                             disable=not progress)  # fmt: skip
+            if fmt == "parquet":
+                self._pipe = _Pipeline(fmt, self._tmp, self._bar)
+        except BaseException:
+            self.abort()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        if kind is not None:
+            self.abort()
+
+    def add(self, name, df):
+        """Convert, checksum and write (or, for DuckDB, keep) the table `name` (a concrete
+        view name); WriteError if it is not one or its columns are not the registry's."""
+        ((name, v, year, cols),) = _plan({name: df}, self.registry)
+        self._add(name, v, year, cols)
+
+    def _add(self, name, v, year, cols):
+        if self._tmp is None:
+            raise WriteError("the extract is finished or aborted: no more tables")
+        if name in self._done or any(name == d[0] for d in self._duckdb):
+            raise WriteError(f"table {name!r} given twice")
+        self._bar.set_postfix_str(name, refresh=False)
+        observe = self.observed is not None
+        counts = None
+        if self.fmt == "duckdb":
+            self._duckdb.append((name, v, year, cols))
+        elif self.fmt == "parquet":
+            parts, hash_input, counts = _prepare_table(
+                name, v, year, cols, self.registry, self._memo, observe
+            )
+            sha = self._pipe.add(parts, hash_input)
+            self._done[name] = (name, v, year, len(cols), sha)
+        else:
+            frame = _conformed(cols, v, year, name, self.registry)
+            sha = content_sha256(frame, v, year, _conformed=True)
+            if observe:
+                counts = OrderedDict()
+                for c in v.columns_for(year):
+                    col = c.name_for(year)
+                    counts[col] = _observed(*_from_read_form(frame[col], c.kind), len(frame))
+            _FILE_WRITERS[self.fmt](frame, v, year, name, self._tmp)
+            self._done[name] = (name, v, year, len(frame), sha)
+            self._bar.update(1)
+        if counts is not None:
+            self.observed[name] = counts
+
+    def finish(self, truth=None, params=None, extra_files=None):
+        """Write the manifest, truth.json (when `truth` is given) and `extra_files` ({file
+        name: text, or a function manifest -> text}), wait for the last files and move the
+        extract into place. Returns the manifest."""
+        if self._tmp is None:
+            raise WriteError("the extract is finished or aborted already")
+        try:
+            if self.fmt == "duckdb":
+                done = _write_duckdb(self._duckdb, self._tmp, self.schema, self._bar, self.registry,
+                                     self.observed)  # fmt: skip
+                self._duckdb = []
+            else:
+                done = [(name, v, year, rows, sha if isinstance(sha, str) else sha.result())
+                        for name, v, year, rows, sha in self._done.values()]  # fmt: skip
+            manifest = _manifest(done, self.fmt, self.schema, params, truth is not None)
+            if truth is not None:
+                _write_text(os.path.join(self._tmp, TRUTH), _json(truth))
+            for fname, content in (extra_files or {}).items():
+                text = content(manifest) if callable(content) else content
+                _write_text(os.path.join(self._tmp, fname), text)
+            _write_text(os.path.join(self._tmp, MANIFEST), _json(manifest))
+            if self._pipe is not None:  # the last tables' files, written meanwhile
+                self._pipe.finish()
+                self._pipe.close()
+                self._pipe = None
+            self._bar.close()
+            _swap(self._tmp, self.out)
+            self._tmp = None
+        except BaseException:
+            self.abort()
+            raise
+        return json.loads(_json(manifest))
+
+    def abort(self):
+        """Stop writing and remove what was written (and the folders made for it)."""
+        if self._pipe is not None:
+            self._pipe.close()
+            self._pipe = None
+        if self._bar is not None:
+            self._bar.close()
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+            for d in self._made:  # folders this writer created, innermost first, if still empty
+                try:
+                    os.rmdir(d)
+                except OSError:
+                    break
+
+
 def write_extract(
     tables,
     out,
@@ -837,55 +1029,14 @@ def write_extract(
     """
     if fmt not in FORMATS:
         raise WriteError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    if not schema or not isinstance(schema, str):
-        raise WriteError(f"schema must be a non-empty name, got {schema!r}")
-    out = check_target(out)
-    plan = _plan(tables, registry)  # names only; values are converted table by table below
-    parent = os.path.dirname(out)
-    base = os.path.basename(out)
-    made = _missing_dirs(parent)
-    try:
-        os.makedirs(parent, exist_ok=True)
-    except OSError as e:
-        raise WriteError(f"cannot write the extract to {out}: {e.strerror}") from None
-    tmp = None
-    pending = None
-    try:
-        tmp = tempfile.mkdtemp(prefix=f".{base}.tmp-", dir=parent)
-        os.chmod(tmp, 0o755)
-        from tqdm.auto import tqdm
-
-        with tqdm(
-            total=len(plan), desc=f"writing {fmt}", unit="table", disable=not progress
-        ) as bar:
-            if fmt == "duckdb":
-                done = _write_duckdb(plan, tmp, schema, bar, registry)
-            else:
-                done, pending = _write_files(plan, fmt, tmp, bar, registry)
-            manifest = _manifest(done, fmt, schema, params, truth is not None)
-            if truth is not None:
-                _write_text(os.path.join(tmp, TRUTH), _json(truth))
-            for fname, content in (extra_files or {}).items():
-                text = content(manifest) if callable(content) else content
-                _write_text(os.path.join(tmp, fname), text)
-            _write_text(os.path.join(tmp, MANIFEST), _json(manifest))
-            if pending is not None:  # the last tables' files, written meanwhile
-                pending.finish()
-                pending.close()
-                pending = None
-        _swap(tmp, out)
-    except BaseException:
-        if pending is not None:
-            pending.close()
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
-        for d in made:  # folders this call created, innermost first, if still empty
-            try:
-                os.rmdir(d)
-            except OSError:
-                break
-        raise
-    return json.loads(_json(manifest))
+    check_target(out)
+    plan = _plan(tables, registry)  # names only, all checked before anything is written
+    with ExtractWriter(out, fmt, progress, schema, registry, total=len(plan)) as w:
+        # smallest tables first: the biggest are then still being written while the
+        # extra files render (the manifest needs only the checksums)
+        for name, v, year, cols in sorted(plan, key=lambda p: len(p[3]) * len(p[3].actual)):
+            w._add(name, v, year, cols)
+        return w.finish(truth, params, extra_files)
 
 
 def _missing_dirs(path):

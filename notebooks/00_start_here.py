@@ -1,0 +1,360 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Start here: a guided tour of the LEO extract
+#
+# **What this is.** A first hour with England's Longitudinal Education Outcomes data: which
+# views exist, how the three kinds of person key link school, university and tax records, the
+# deliberate messiness you must handle, the DfE derived variables, and a first real result.
+# **You will produce** a graduate-outcomes table and figure (sustained employment and median
+# earnings one, three and five years after graduation, by free school meals at 16), checked for
+# disclosure, and a `results.json`.
+# **Runs** in Binder, on a laptop, or in the SRS (set `extract` to your SQL Server settings).
+#
+# **In plain words.** LEO follows the same people from their school records to their tax
+# records. Doing so takes three different ID numbers and some care: records are duplicated,
+# some people have two IDs, jobs that are still going end on "31 December 9999", and a year
+# with no tax record means no pay, not missing pay. Once linked, the data answer real questions
+# at once: here, graduates who had free school meals at 16 are about as likely as others to be
+# in sustained work after graduating, but earn less when they are, and the gap does not close
+# in the first five years. The headline notebooks then ask *why*, with designs that separate
+# cause from selection.
+#
+# Everything here is **synthetic**: the views, columns and codes are those of the real
+# Iteration 2 extract, but every record was simulated (`data_synthetic/README.md`).
+
+# %% tags=["parameters"]
+extract = "../data_synthetic"  # in the SRS: {"odbc": "<connection string>", "schema": "<project>"}
+output_dir = "../output/00_start_here"
+years_after_graduation = [1, 3, 5]
+
+# %%
+from leokit.params import Param, check
+
+SPEC = {
+    "extract": Param((str, dict), help="a folder, a DuckDB file, or SRS connection settings"),
+    "output_dir": Param(str, nonempty=True),
+    "years_after_graduation": Param(list, nonempty=True, each=Param(int, between=(1, 15))),
+}
+PARAMETERS = check(globals(), SPEC, notebook="00_start_here")
+
+# %%
+import warnings
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from leokit import derive, results, sdc
+from leokit import extract as lx
+from leokit.schema import REGISTRY
+from leokit.schema.codes import FIRST_DEGREE_QUALS
+
+warnings.filterwarnings("ignore", category=FutureWarning)
+ex = lx.open_parameter(extract)
+print(ex)
+
+# %% [markdown]
+# ## 1. What is in the extract
+#
+# The real extract lives in three SQL Server databases (`LEO_i2`, `NPD_i2`, `HESA_i2`), one view
+# per table, some of them one view per year (`hesa_2013`, `spring_census_2010`). The schema
+# registry in `leokit.schema` knows every view and column; the data card
+# (`data_synthetic/README.md`) describes each one.
+
+# %%
+rows = (ex.manifest or {}).get("tables", {})
+views = pd.DataFrame(
+    [
+        {
+            "database": info.get("database", ""),
+            "view family": info.get("view", name),
+            "views": 1,
+            "rows": info.get("rows", np.nan),
+        }
+        for name, info in sorted(rows.items())
+    ]
+)
+views = views.groupby(["database", "view family"], as_index=False).agg(
+    views=("views", "sum"), rows=("rows", "sum")
+)
+views["rows"] = sdc.round_half_up(views.rows.to_numpy(float)).astype(int)
+print(views.to_string(index=False))
+
+# %% [markdown]
+# ## 2. Three keys, one person
+#
+# * `PupilMatchingRefAnonymous` (PMR) identifies a pupil in the NPD; UCAS and HESA records carry
+#   it too.
+# * `EDUKEY` identifies a person in the HMRC and DWP records (`leo_earnings`, `leo_employment`,
+#   `leo_benefit`, `leo_self_assessment`, `leo_geography`).
+# * `AE_ID` is the person. `learner_ae_id_to_pmr_lookup` and `learner_ae_id_to_edukey_lookup`
+#   map the other two to it.
+#
+# Some people have two PMRs (a second NPD record) or two EDUKEYs, and some keys link to no one.
+# Always map keys to `AE_ID` first and then combine.
+
+# %%
+pmr = ex.read("learner_ae_id_to_pmr_lookup").rename(columns={"PUPILMATCHINGREFANONYMOUS": "PMR"})
+edukey = ex.read("learner_ae_id_to_edukey_lookup")
+keys = pd.DataFrame(
+    {
+        "people (AE_ID)": [pmr.AE_ID.nunique(), edukey.AE_ID.nunique()],
+        "keys": [pmr.PMR.nunique(), edukey.EDUKEY.nunique()],
+        "people with two or more keys": [
+            (pmr.groupby("AE_ID").size() > 1).sum(),
+            (edukey.groupby("AE_ID").size() > 1).sum(),
+        ],
+    },
+    index=["PMR lookup", "EDUKEY lookup"],
+)
+print(keys.apply(lambda c: sdc.round_half_up(c.to_numpy(float)).astype(int)).to_string())
+
+earnings = ex.read("leo_earnings", columns=["Edukey", "TaxYear", "Earnings"])
+orphans = ~earnings.Edukey.isin(edukey.EDUKEY)
+print(f"\nleo_earnings rows whose EDUKEY is in no lookup (orphans): {orphans.mean():.1%}")
+
+# %% [markdown]
+# ## 3. Per-year views
+#
+# The NPD census and HESA come as one view per year, and some column names carry the year
+# (`fsmeligible_spr09`, `fsmeligible_spr10`). `ex.read("spring_census")` stacks every year,
+# renames those columns to a common name and adds `year`:
+
+# %%
+census = ex.read("spring_census", columns=["pupilmatchingrefanonymous", "fsmeligible"])
+per_year = census.groupby("year").size()
+print(
+    pd.Series(sdc.round_half_up(per_year.to_numpy(float)).astype(int), per_year.index, name="rows")
+    .to_frame()
+    .T.to_string()
+)
+view = REGISTRY.view("spring_census")
+fsm_names = [view.column("fsmeligible", y).name_for(y) for y in (2009, 2012)]
+print("the FSM column is called", " and ".join(fsm_names), "in those years")
+
+# %% [markdown]
+# ## 4. The mess, on purpose
+#
+# The synthetic extract has the quirks of the real one, at stated rates, so code written here
+# handles them before it meets the real data:
+
+# %%
+ks4 = ex.read("ks4pupil_2002_to_2014", columns=["KS4_PupilMatchingRefAnonymous", "KS4_ENDKS"])
+employment = ex.read("leo_employment")
+mess = pd.Series(
+    {
+        "KS4 pupils with more than one row": ks4.KS4_PupilMatchingRefAnonymous.duplicated().mean(),
+        "employment spells still open (EndDate 9999-12-31)": (
+            employment.EndDate.astype(str) == "9999-12-31"
+        ).mean(),
+        "employment spells whose start was defaulted to 6 April": (
+            employment.UncertainStartDate == 1
+        ).mean(),
+        "leo_earnings rows with zero pay": (earnings.Earnings == 0).mean(),
+    }
+)
+print(mess.map("{:.1%}".format).to_string())
+
+# %% [markdown]
+# What to do about each: keep one KS4 row per pupil (the end-of-key-stage row with the best
+# points); treat 9999-12-31 as "still employed at the end of the data"; distrust a 6 April start
+# flagged uncertain (the job may have started later, so the pay looks like a full year's); and
+# remember that **no** earnings row in a tax year means no PAYE pay, which is different from a
+# row with zero pay and from missing data. The cookbook (`recipes/`) has a page on each.
+#
+# ## 5. DfE derived variables
+#
+# `leokit.derive` implements the DfE definitions used in the published graduate outcomes:
+# tax years run 6 April to 5 April (201819 is 2018/19); one year after graduation (1 YAG) is
+# the first full tax year after the academic year of graduation; **sustained employment** is
+# PAYE employment in at least five of the six months October to March (or self-employment);
+# **annualised earnings** divide the year's pay by the days employed.
+
+# %%
+print("2019/20 graduates: 1 YAG is tax year", derive.yag_tax_year(2020, 1))
+print(
+    "tax year of 1 Sept 2016:",
+    derive.tax_year_of(pd.Series(pd.to_datetime(["2016-09-01"]))).iloc[0],
+)
+
+# %% [markdown]
+# ## 6. A first result: graduate outcomes by free school meals
+#
+# Graduates are people with a first-degree qualification in HESA; the academic year of
+# graduation is the one their instance ended in. Their free-school-meal status comes from the
+# KS4 record, their employment and pay from the HMRC views, all linked through `AE_ID`.
+
+# %%
+hesa = ex.read("hesa", columns=["HE_PUPILMATCHINGREFANONYMOUS", "HE_ENDDATE", "HE_XQOBTN01"])
+grads = hesa[hesa.HE_XQOBTN01.isin(FIRST_DEGREE_QUALS)].merge(
+    pmr, left_on="HE_PUPILMATCHINGREFANONYMOUS", right_on="PMR"
+)
+grads["grad_year"] = derive.academic_year_of(pd.to_datetime(grads.HE_ENDDATE))
+grads = grads.groupby("AE_ID", as_index=False).grad_year.min()
+
+fsm = ex.read(
+    "ks4pupil_2002_to_2014", columns=["KS4_PupilMatchingRefAnonymous", "KS4_ENDKS", "KS4_FSM"]
+)
+fsm = fsm[fsm.KS4_ENDKS == 1].merge(pmr, left_on="KS4_PupilMatchingRefAnonymous", right_on="PMR")
+fsm = fsm.groupby("AE_ID", as_index=False).KS4_FSM.max()
+grads = grads.merge(fsm, on="AE_ID")
+
+rows = []
+for n in years_after_graduation:
+    g = grads.assign(YAG=n, TaxYear=derive.yag_tax_year(grads.grad_year.to_numpy(), n))
+    rows.append(g[g.TaxYear <= earnings.TaxYear.max()])
+panel = pd.concat(rows, ignore_index=True)
+people = panel[["AE_ID"]].drop_duplicates().merge(edukey, on="AE_ID")
+
+emp = employment.merge(people, left_on="EduKey", right_on="EDUKEY")[
+    ["AE_ID", "StartDate", "EndDate"]
+]
+sa = ex.read("leo_self_assessment", columns=["Edukey", "TaxYear"])
+sa = sa.merge(people, left_on="Edukey", right_on="EDUKEY")[["AE_ID", "TaxYear"]]
+data_end = derive.tax_year_end(earnings.TaxYear.max())
+years = sorted(panel.TaxYear.unique())
+sus = derive.sustained_employment(
+    emp, tax_years=years, self_assessment=sa, person="AE_ID", data_end=data_end
+)
+pay = earnings.merge(people, left_on="Edukey", right_on="EDUKEY")
+pay = pay[pay.TaxYear.isin(years)].groupby(["AE_ID", "TaxYear"], as_index=False).Earnings.sum()
+pay = derive.annualised_earnings(pay, emp, person="AE_ID", data_end=data_end)
+
+panel = panel.merge(sus[["AE_ID", "TaxYear", "sustained"]], how="left", on=["AE_ID", "TaxYear"])
+panel["sustained"] = panel.sustained.eq(True).astype(int)
+panel = panel.merge(
+    pay[["AE_ID", "TaxYear", "annualised_earnings"]], how="left", on=["AE_ID", "TaxYear"]
+)
+panel["FSM at 16"] = np.where(panel.KS4_FSM == 1, "FSM", "not FSM")
+
+# %% [markdown]
+# Rates and medians are released only for cells of at least 10 people, counts are rounded to 5,
+# and the median is checked for dominance (`leokit.sdc`): nothing had to be suppressed here
+# unless the report below says so.
+
+# %%
+by = ["YAG", "FSM at 16"]
+n = sdc.safe_counts(panel, by, unit="AE_ID", name="graduates")
+rate = sdc.safe_stat(panel, by, "sustained", stat="mean", unit="AE_ID")
+median = sdc.safe_stat(
+    panel[panel.sustained == 1],
+    by,
+    "annualised_earnings",
+    stat="median",
+    unit="AE_ID",
+    round_to=100,
+)
+table = n.merge(rate[by + ["mean"]], on=by).merge(
+    median[by + ["median"]].rename(columns={"median": "median annualised pay (£)"}), on=by
+)
+table = table.rename(columns={"mean": "sustained employment"})
+table["graduates"] = table.graduates.astype("Int64")
+print(table.round(3).to_string(index=False))
+for t in (n, rate, median):
+    print(sdc.report_of(t))
+
+# %% tags=["nbval-ignore-output"]
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+for label, part in table.groupby("FSM at 16"):
+    axes[0].plot(part.YAG, part["sustained employment"], marker="o", label=label)
+    axes[1].plot(part.YAG, part["median annualised pay (£)"] / 1000, marker="o", label=label)
+axes[0].set_title("Sustained employment")
+axes[0].set_ylabel("share of graduates")
+axes[1].set_title("Median annualised pay, if sustained")
+axes[1].set_ylabel("£ thousand a year")
+for ax in axes:
+    ax.set_xlabel("years after graduation")
+    ax.legend()
+fig.suptitle("Graduate outcomes by free school meals at 16 (synthetic extract)")
+fig.tight_layout()
+Path(output_dir).mkdir(parents=True, exist_ok=True)
+fig.savefig(Path(output_dir) / "graduate_outcomes.png", dpi=120)
+plt.show()
+
+# %% [markdown]
+# These are raw gaps: FSM graduates differ in prior attainment, subject, university and where
+# they live, and some of the gap in pay comes from those differences rather than from FSM
+# itself. Separating them is what the headline notebooks do.
+#
+# ## 7. Where next
+#
+# | notebook or page | question |
+# |---|---|
+# | `01_returns_to_he_application_choices` | Does a more selective course pay, once applicants with the same applications and offers are compared? |
+# | `02_contextual_offers` | Are lower (contextual) offers good for students and universities? (regression discontinuity) |
+# | `03_coworker_spillovers` | Do graduate co-workers and neighbours raise pay, and what does that mean for the taxpayer? |
+# | `recipes/` | One task per page in Python, R and Stata: linking, tax years, DfE outcomes, estimation, disclosure control |
+#
+# ## Exercises
+#
+# **1.** How many people have `leo_earnings` records under two different EDUKEYs? What goes
+# wrong if you follow people by EDUKEY instead of by `AE_ID`?
+
+# %%
+
+# %% tags=["solution"]
+two_keys = earnings.merge(edukey, left_on="Edukey", right_on="EDUKEY")
+n_keys = two_keys.groupby("AE_ID").Edukey.nunique()
+print(f"people with earnings under two EDUKEYs: {sdc.round_half_up(float((n_keys > 1).sum())):.0f}")
+# Followed by EDUKEY, each of them looks like two people with gaps in their careers: years
+# with pay under the other key look like years with no pay, so employment rates and pay
+# growth are understated. Map EDUKEY -> AE_ID first, then build the panel.
+
+# %% [markdown]
+# **2.** Recompute the table for 3 YAG using raw annual pay (`Earnings`) instead of annualised
+# pay, among everyone with a positive record. Why is the median lower?
+
+# %%
+
+# %% tags=["solution"]
+raw = panel[panel.YAG == 3].merge(
+    earnings.merge(edukey, left_on="Edukey", right_on="EDUKEY")
+    .groupby(["AE_ID", "TaxYear"], as_index=False)
+    .Earnings.sum(),
+    on=["AE_ID", "TaxYear"],
+)
+raw = raw[raw.Earnings > 0]
+print(
+    sdc.safe_stat(raw, ["FSM at 16"], "Earnings", stat="median", unit="AE_ID", round_to=100)
+    .round(0)
+    .to_string(index=False)
+)
+# Raw pay includes part-year jobs (people who started or left during the year), which
+# annualising scales up to a full year; sustained employment also drops the least attached.
+
+# %% [markdown]
+# ## Results file
+
+# %%
+rows = []
+for yag in years_after_graduation:
+    for group in ("FSM", "not FSM"):
+        d = panel[(panel.YAG == yag) & (panel["FSM at 16"] == group)]
+        p = d.sustained.mean()
+        se = np.sqrt(p * (1 - p) / len(d)) if len(d) else np.nan
+        rows.append(
+            results.estimate(
+                f"sustained_yag{yag}_{group.replace(' ', '_').lower()}",
+                f"share in sustained employment {yag} years after graduation ({group} at 16)",
+                p,
+                se,
+                (p - 1.96 * se, p + 1.96 * se),
+                len(d),
+                preferred=(yag == max(years_after_graduation) and group == "FSM"),
+            )
+        )
+path = results.write(output_dir, "00_start_here", PARAMETERS, rows)
+print("wrote", Path(path).name)
