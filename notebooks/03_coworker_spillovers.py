@@ -360,7 +360,7 @@ panel = keep(
 if ex.has("lookup_placement_scheme"):
     scheme = ex.read("lookup_placement_scheme")
 elif instrument:
-    raise ValueError(
+    raise ParameterError(
         "instrument = True needs lookup_placement_scheme, which exists only in the synthetic "
         "extract: on the real views set instrument = False (or build an instrument: section 8)"
     )
