@@ -1027,9 +1027,10 @@ fig.savefig(Path(output_dir) / "taxpayer.png", dpi=120)
 plt.show()
 
 # %% [markdown]
-# The gap is largest in the lower-middle quintiles, where pay crosses the personal allowance and
-# the NIC thresholds (a small base, a high marginal rate); in the top quintile the average rate
-# is already close to the marginal one.
+# The gap is largest in the bottom quintiles, where pay is near the personal allowance and the
+# NIC thresholds: little tax is paid on the pay already there (a small base), but each extra
+# pound is taxed at the full marginal rate. In the top quintile the average rate is already
+# close to the marginal one.
 #
 # ## 8. What it means
 #
@@ -1089,7 +1090,7 @@ print("withheld:", withheld or "nothing", f"; cells suppressed in the tables abo
 # ## Exercises
 #
 # **1.** Cluster by enterprise *and* worker (two-way) instead of by enterprise, for AKM + IV (or
-# rerun with `cluster = "exposure+worker"`). How much wider is the interval, and why is the
+# rerun with `cluster = "exposure+worker"`). How does the standard error change, and why is the
 # enterprise the cluster that matters most here?
 
 # %%
@@ -1101,9 +1102,12 @@ if instrument:
     print(f"AKM + IV: SE clustered by {CLUSTER[0]} {iv.se[CLUSTER[0]]['S']:.4f}; by firm and "
           f"worker {iv.se['firm+worker']['S']:.4f}")  # fmt: skip
 # The exposure and the instrument vary by enterprise and year, and enterprise-year shocks are
-# shared by everyone there, so the enterprise cluster carries most of the correlation. Adding
-# the worker dimension allows a person's errors to be correlated across employers too; it
-# changes little because most of the variation in S is within a person's stay at one enterprise.
+# shared by everyone there, so the enterprise cluster carries most of the correlation. The
+# two-way variance adds the worker-clustered variance and subtracts the variance clustered by
+# worker x enterprise; when a person's errors are barely correlated across employers that
+# difference is small and can even be negative, so the two-way SE can come out a little
+# *smaller* than the one-way one, as here. It does not make the estimate more precise: report
+# the larger of the two (Cameron, Gelbach and Miller 2011 discuss the subtraction).
 
 # %% [markdown]
 # **2.** Leave out the public sector (IDBR legal status 5, central government, and 6, local

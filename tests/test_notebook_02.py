@@ -19,35 +19,15 @@ import pandas as pd
 import pytest
 
 pm = pytest.importorskip("papermill")
+from notebook_runs import run_notebook  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-NB = ROOT / "notebooks" / "02_contextual_offers.ipynb"
 EXTRACT = ROOT / "data_synthetic"
 SAMPLES = ("scheme_applicants", "marginal_grade", "all_applicants")
 
 
 def run(tmp, **params):
-    out = Path(tmp)
-    params = {"extract": str(EXTRACT), "output_dir": str(out / "output"), **params}
-    nb = pm.execute_notebook(
-        str(NB),
-        str(out / "executed.ipynb"),
-        parameters=params,
-        cwd=str(NB.parent),
-        progress_bar=False,
-        kernel_name="python3",
-    )
-    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    assert not errors
-    stderr = [
-        o["text"]
-        for c in nb.cells
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "stream" and o.get("name") == "stderr"
-    ]
-    assert not stderr, stderr  # warnings would also break nbval
-    res = json.loads((out / "output" / "results.json").read_text())
-    res["by_name"] = {e["name"]: e for e in res["estimates"]}
-    return res
+    return run_notebook("02_contextual_offers", tmp, **params)
 
 
 @pytest.fixture(scope="module")

@@ -18,28 +18,14 @@ import pandas as pd
 import pytest
 
 pm = pytest.importorskip("papermill")
+from notebook_runs import run_notebook  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-NB = ROOT / "notebooks" / "03_coworker_spillovers.ipynb"
 EXTRACT = ROOT / "data_synthetic"
 
 
 def run(tmp, **params):
-    out = Path(tmp)
-    params = {"extract": str(EXTRACT), "output_dir": str(out / "output"), **params}
-    nb = pm.execute_notebook(
-        str(NB),
-        str(out / "executed.ipynb"),
-        parameters=params,
-        cwd=str(NB.parent),
-        progress_bar=False,
-        kernel_name="python3",
-    )
-    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    assert not errors
-    res = json.loads((out / "output" / "results.json").read_text())
-    res["by_name"] = {e["name"]: e for e in res["estimates"]}
-    res["folder"] = out / "output"
-    return res
+    return run_notebook("03_coworker_spillovers", tmp, **params)
 
 
 @pytest.fixture(scope="module")
