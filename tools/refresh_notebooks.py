@@ -85,8 +85,12 @@ def refresh(py):
             str(src), str(out), cwd=str(py.parent), progress_bar=False, kernel_name="python3"
         )
         done = nbformat.read(str(out), as_version=4)
-    # written only after a successful run: a failure leaves the old reference in place
-    nbformat.write(_strip(done), str(py.with_suffix(".ipynb")))
+    # written only after a successful run, and swapped in whole: a failure (or a reader
+    # meanwhile) sees the old reference
+    target = py.with_suffix(".ipynb")
+    part = target.with_suffix(".ipynb.part")
+    nbformat.write(_strip(done), str(part))
+    os.replace(part, target)
 
 
 def main(argv=None):
