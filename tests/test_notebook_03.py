@@ -86,6 +86,22 @@ def test_preferred_designs_recover_the_planted_spillovers(default, truth):
     assert iv["n_clusters"] > 1000 and iv["cluster"] == "firm"
 
 
+def test_theta_interval_uses_the_effective_number_of_clusters(default):
+    """θ's reported interval is its CR1 SE with t(G*-1) critical values; the usual t(G-1) one is
+    kept beside it, and the wild bootstrap Anderson-Rubin interval contains the estimate."""
+    from scipy import stats
+
+    e = default["by_name"]["theta_iv"]
+    g_star = e["effective_clusters"]
+    assert 1 < g_star < e["n_clusters"] / 10  # a few large enterprises dominate
+    for key, df in (("ci", g_star - 1), ("ci_t_clusters", e["n_clusters"] - 1)):
+        half = stats.t.ppf(0.975, df) * e["se"]
+        assert e[key] == pytest.approx([e["estimate"] - half, e["estimate"] + half], abs=1e-9)
+    assert e["ci"][1] - e["ci"][0] > e["ci_t_clusters"][1] - e["ci_t_clusters"][0]
+    low, high = e["ci_wild_bootstrap_ar"]
+    assert low < e["estimate"] < high
+
+
 def test_linearmodels_and_pyfixest_agree(default):
     """AbsorbingLS(method='lsmr', debiased=True) and PanelOLS(group_debias=True) beside
     pyfixest, as the notebook reports them: coefficients to 1e-6, SEs under the matched

@@ -2,15 +2,16 @@
 
 For each of LEOKIT_MC_SEEDS seeds (default 100) a fresh default-scale extract is generated
 with that seed (`leokit synth`), notebook 03 runs on it with papermill (default parameters),
-and we record whether each preferred estimator's 95% interval (t(G-1), pyfixest CR1 clustered by
-enterprise or MSOA) contains the planted value: the co-worker spillover θ (AKM + IV, two-step),
+and we record whether each preferred estimator's reported 95% interval (pyfixest CR1 clustered by
+enterprise or MSOA, with t(G-1) critical values, or t(G*-1) for θ, G* the effective number of
+clusters) contains the planted value: the co-worker spillover θ (AKM + IV, two-step),
 the degree x share interaction κ (worker + enterprise-by-year effects) and the neighbour
 spillover λ (worker + enterprise-by-year + MSOA effects). Two seeds run at a time, and each
-seed's folder is deleted once its results are read. The target is coverage of 90-99% (85% for
-θ, whose variance rests on a few very large enterprises: see the comment below); the upper bound
+seed's folder is deleted once its results are read. The target is coverage of 90-99%; the upper bound
 is checked only with at least 100 seeds, since with fewer, full coverage is a likely outcome of
 a correct 95% interval. AKM and pooled OLS must miss θ most of the time. The printout adds the
-coverage of θ's other two intervals (wild bootstrap Anderson-Rubin, t(G*-1)).
+coverage of θ's other two intervals (CR1 with t(G-1), wild bootstrap Anderson-Rubin): with 50
+seeds they covered 88% and 90%, which is why the notebook reports the t(G*-1) interval.
 """
 
 import json
@@ -73,8 +74,8 @@ def test_preferred_estimators_coverage(tmp_path):
         )
     f = np.array([r["theta_iv"]["first_stage_F"] for r in runs])
     lines.append(f"  first-stage F: median {np.median(f):.0f}, min {f.min():.0f}")
-    for key, label in (("ci_wild_bootstrap_ar", "wild bootstrap Anderson-Rubin"),
-                       ("ci_t_effective_clusters", "CR1 with t(G*-1)")):  # fmt: skip
+    for key, label in (("ci_t_clusters", "CR1 with t(G-1)"),
+                       ("ci_wild_bootstrap_ar", "wild bootstrap Anderson-Rubin")):  # fmt: skip
         ci = [(r["theta_iv"][key], r["theta_iv"]["truth"]) for r in runs]
         cov = np.mean([low <= truth <= high for (low, high), truth in ci])
         width = np.mean([r["theta_iv"][key][1] - r["theta_iv"][key][0] for r in runs])
@@ -84,11 +85,7 @@ def test_preferred_estimators_coverage(tmp_path):
     tax = np.mean([covers(r["tax_change_per_worker_year"]) for r in runs])
     lines.append(f"  tax change per worker-year: interval covers the planted figure in {tax:.0%}")
     print("\n".join(lines))
-    # θ's interval rests on a few very large enterprises (the effective number of clusters is
-    # about 10 of 1,100): its coverage is a little below nominal, about 90% (the notebook says
-    # so). κ and λ absorb enterprise-year shocks and their intervals cover as they should.
-    assert coverage["theta_iv"] >= 0.85, coverage["theta_iv"]
-    for name in PREFERRED[1:]:
+    for name in PREFERRED:
         assert coverage[name] >= 0.90, (name, coverage[name])
     if seeds >= 100:
         for name in PREFERRED:
