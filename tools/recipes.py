@@ -85,6 +85,15 @@ RUNTIME_LABEL = {
 }
 
 
+#: what an SQL heading says when leokit.sql runs its block in the tests (DuckDB and Spark)
+SQL_EXECUTED = "executed in the tests"
+
+
+def sql_executed(recipe):
+    """Is the page's T-SQL run by tests/test_recipes_sql.py and test_recipes_spark.py?"""
+    return any(k == "SQL" and SQL_EXECUTED in h for k, h, _line in recipe.headings)
+
+
 class RecipeError(Exception):
     """A page cannot be read at all."""
 
@@ -387,8 +396,15 @@ def problems(recipe, available=None):
     if extra:
         out.append(f"unexpected sections {extra}; the anatomy is {REQUIRED_SECTIONS}")
     for key, heading, _line in recipe.headings:
-        if key in ("Stata", "SQL") and "not executed here" not in heading:
+        if key == "Stata" and "not executed here" not in heading:
             out.append(f"heading '## {heading}' must say '(... not executed here)'")
+        if key == "SQL" and "not executed here" not in heading and SQL_EXECUTED not in heading:
+            out.append(
+                f"heading '## {heading}' must say '(... not executed here)' or "
+                f"'(... {SQL_EXECUTED} ...)'"
+            )
+    if sql_executed(recipe) and len(recipe.blocks_of("sql")) != 1:
+        out.append("an executed SQL section has exactly one ```sql block (one script)")
     goal = recipe.sections.get("Goal", "")
     if goal and len([p for p in goal.split("\n\n") if p.strip()]) != 1:
         out.append("Goal should be one line")
