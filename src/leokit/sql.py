@@ -229,6 +229,17 @@ def _fix_arithmetic(statement, names, text, dialect):
             refuse(node, "the average")
 
 
+def _drop_binary_collations(statement):
+    """``x COLLATE Latin1_General_BIN`` (byte-wise comparison, FFT's habit for keys) is what
+    DuckDB and Spark do anyway; other collations are left for the engine to refuse."""
+    from sqlglot import exp
+
+    for node in list(statement.find_all(exp.Collate)):
+        name = node.expression.name if node.expression is not None else ""
+        if name.upper().endswith(("_BIN", "_BIN2")):
+            node.replace(node.this.copy())
+
+
 def _fix_types(statement):
     from sqlglot import exp
 
@@ -340,6 +351,7 @@ def _translate(tsql, dialect, schema=None):
         _learn_names(statement, names)
         _fix_arithmetic(statement, names, text, dialect)
         _fix_types(statement)
+        _drop_binary_collations(statement)
         _rename_tables(statement, dialect, schema)
         if dialect == "spark":
             _spark_percentiles(statement)
