@@ -27,8 +27,8 @@ say the same in words):
   under those names) and ``<schema>`` becomes the ``schema`` argument when one is given. Spark:
   the name becomes the bare view name, registered as a temporary view.
 - **Temp tables.** ``SELECT ... INTO #t`` becomes a temporary table in DuckDB (sqlglot does
-  this) and ``CREATE OR REPLACE TEMPORARY VIEW t`` in Spark, which has no temporary tables;
-  ``DROP TABLE #t`` becomes ``DROP VIEW`` there. Other ``INTO`` targets are refused.
+  this) and ``CACHE TABLE t AS SELECT ...`` in Spark, which has no temporary tables (a
+  temporary view computed once); ``DROP TABLE #t`` becomes ``DROP VIEW`` there. Other ``INTO`` targets are refused.
 - **``float``** is an 8-byte double in T-SQL; sqlglot reads it as a 4-byte REAL. It becomes
   DOUBLE (so T-SQL ``real``, which sqlglot cannot tell from ``float``, is widened too).
 - **Integer division and ``AVG`` of integers** truncate in T-SQL, not in DuckDB or Spark. sqlglot
@@ -294,21 +294,21 @@ def _rename_tables(statement, dialect, schema):
 
 
 def _spark_temp_tables(statement):
-    """SELECT ... INTO #t -> CREATE OR REPLACE TEMPORARY VIEW t AS SELECT ...; DROP TABLE #t ->
-    DROP VIEW. Returns the statement's Spark SQL."""
+    """The Spark SQL of one statement, as a list: SELECT ... INTO #t becomes
+    ``DROP VIEW IF EXISTS t`` and ``CACHE TABLE t AS SELECT ...`` (a temporary view computed
+    once, as a temp table is); DROP TABLE #t becomes DROP VIEW."""
     from sqlglot import exp
 
     into = statement.args.get("into") if isinstance(statement, exp.Query) else None
     if into is not None:
         query = statement.copy()
         query.set("into", None)
-        return "CREATE OR REPLACE TEMPORARY VIEW {} AS {}".format(
-            into.this.sql("spark"), query.sql("spark")
-        )
+        name = into.this.sql("spark")
+        return [f"DROP VIEW IF EXISTS {name}", f"CACHE TABLE {name} AS {query.sql('spark')}"]
     if isinstance(statement, exp.Drop) and (statement.args.get("kind") or "").upper() == "TABLE":
         statement = statement.copy()
         statement.set("kind", "VIEW")
-    return statement.sql("spark")
+    return [statement.sql("spark")]
 
 
 def _spark_percentiles(statement):
@@ -355,10 +355,10 @@ def _translate(tsql, dialect, schema=None):
         _rename_tables(statement, dialect, schema)
         if dialect == "spark":
             _spark_percentiles(statement)
-            sql = _spark_temp_tables(statement)
+            sqls = _spark_temp_tables(statement)
         else:
-            sql = statement.sql("duckdb")
-        out.append((sql, _returns_rows(statement)))
+            sqls = [statement.sql("duckdb")]
+        out += [(sql, False) for sql in sqls[:-1]] + [(sqls[-1], _returns_rows(statement))]
     return out
 
 
