@@ -139,7 +139,9 @@ def compare(frame, header, rows, label):
     for i, (g, w) in enumerate(zip(got, want)):
         for col, a, e in zip(header, g, w):
             if not _same(a, e):
-                msgs.append(f"{label}: row {i + 1} (sorted) column {col!r}: SQL {a!r}, pandas {e!r}")
+                msgs.append(
+                    f"{label}: row {i + 1} (sorted) column {col!r}: SQL {a!r}, pandas {e!r}"
+                )
     return msgs[:20]
 
 

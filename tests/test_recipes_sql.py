@@ -65,8 +65,9 @@ def test_integer_division_truncates_as_in_tsql(con):
 
 
 def test_average_of_integers_truncates_as_in_tsql(con):
-    got = sql.run_duckdb(con, "SELECT AVG(x) AS a, AVG(CAST(x AS float)) AS b FROM "
-                         "(VALUES (1), (2)) v(x)")
+    got = sql.run_duckdb(
+        con, "SELECT AVG(x) AS a, AVG(CAST(x AS float)) AS b FROM (VALUES (1), (2)) v(x)"
+    )
     assert got["a"].iloc[0] == 1 and got["b"].iloc[0] == 1.5
 
 
@@ -87,7 +88,10 @@ def test_temp_tables_and_three_part_names():
         "spark",
     )
     assert stmts[0] == "DROP VIEW IF EXISTS x"
-    assert stmts[1:3] == ["DROP VIEW IF EXISTS x", "CACHE TABLE x AS SELECT Edukey FROM leo_earnings"]
+    assert stmts[1:3] == [
+        "DROP VIEW IF EXISTS x",
+        "CACHE TABLE x AS SELECT Edukey FROM leo_earnings",
+    ]
     duck = sql.transpile("SELECT 1 AS a FROM LEO_i2.leo_synth.leo_earnings", "duckdb", schema="p1")
     assert "LEO_i2.p1.leo_earnings" in duck[0]
 

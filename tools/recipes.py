@@ -814,7 +814,10 @@ def render_index(recipes):
         "preparation). Every Python and R block is run by the tests against the synthetic "
         "extract and its printed result compared with the page's **Expected output**; Python "
         "blocks marked SRS-ready also run under the SRS profile (Python 3.7, pandas 1.0.1, "
-        "numpy 1.18.1, statsmodels 0.11.0). Stata and SQL blocks are not executed here.",
+        "numpy 1.18.1, statsmodels 0.11.0). Stata blocks are not executed here; T-SQL "
+        "blocks whose heading says they are executed in the tests are translated by "
+        "`leokit.sql` and run in DuckDB and Spark, and each result set is compared with the "
+        "Python block's table (marked *SQL (tested)* below).",
         "",
         "**Running a recipe.** From the repository root, `make recipe-data` writes `data_csv/`, "
         "the synthetic extract as CSV (the format Python 3.7, R and Stata all read without "
@@ -850,6 +853,8 @@ def render_index(recipes):
                 for x in LANGUAGES
                 if x in [str(y).lower() for y in m["languages"]]
             )
+            if sql_executed(r):
+                langs = langs.replace("SQL", "SQL (tested)")
             py = r.blocks_of("python")
             srs = "no"
             if m["srs_ready"]:
