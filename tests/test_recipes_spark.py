@@ -67,10 +67,13 @@ def test_sql_matches_pandas_in_spark(rec, spark, recipe_workdir, run_cache):  # 
         pytest.fail("\n".join(problems), pytrace=False)
 
 
-def test_spark_truncates_integer_division_like_tsql(spark):
-    got = sql.run_spark(
+def test_spark_follows_tsql_integer_arithmetic(spark):
+    first, second = sql.run_spark(
         spark,
-        "SELECT DISTINCT TaxYear / 100 AS y, AVG(Earnings) OVER () * 0 + 7 / 2 AS h "
-        "FROM LEO_i2.leo_synth.leo_earnings WHERE TaxYear = 201819",
+        "SELECT DISTINCT TaxYear / 100 AS y, -7 / 2 AS neg FROM LEO_i2.leo_synth.leo_earnings "
+        "WHERE TaxYear = 201819; SELECT AVG(x) AS a, AVG(CAST(x AS float)) AS b "
+        "FROM (VALUES (1), (2)) v(x)",
+        all_results=True,
     )
-    assert got["y"].tolist() == [2018] and got["h"].tolist() == [3]
+    assert first["y"].tolist() == [2018] and first["neg"].tolist() == [-3]
+    assert second["a"].tolist() == [1] and second["b"].tolist() == [1.5]

@@ -135,3 +135,126 @@ def test_an_engine_error_names_the_statement(con):
 def test_an_executed_sql_heading_is_recognised():
     rec = next(p.values[0] for p in PAGES)
     assert tool.sql_executed(rec)
+
+
+# ------------------------------------------------------------------------------ leokit.derive
+# Row-level checks: the temp table a page's SQL builds equals leokit.derive on the same data
+# (read from the CSV copy with pandas), person-year by person-year.
+
+DATA_END = "2021-04-05"
+YEARS = [201617, 201718, 201819, 201920, 202021]
+
+
+def run_page(name):
+    """A fresh DuckDB connection after running the page's script (its temp tables kept)."""
+    c = sql.open_duckdb(sql_support.EXTRACT, threads=1)
+    sql.run_duckdb(c, sql.recipe_sql(f"{tool.RECIPES}/{name}.md"), all_results=True)
+    return c
+
+
+def csv(workdir, view, **kw):
+    import os
+
+    import pandas as pd
+
+    return pd.read_csv(os.path.join(workdir, "data_csv", view + ".csv"), **kw)
+
+
+def employment(workdir):
+    emp = csv(workdir, "leo_employment", dtype={"EduKey": str})
+    return emp[emp["EduKey"].fillna("").str.strip() != ""][["EduKey", "StartDate", "EndDate"]]
+
+
+def test_panel_temp_table_equals_derive(recipe_workdir):  # noqa: F811
+    import numpy as np
+
+    from leokit import derive
+
+    c = run_page("time/build_earnings_panel")
+    theirs = c.execute("SELECT * FROM panel ORDER BY AE_ID, TaxYear").df()
+    c.close()
+    years = [201516] + YEARS
+    ks4 = csv(recipe_workdir, "ks4pupil_2002_to_2014", dtype=str)
+    pmr = csv(
+        recipe_workdir, "learner_ae_id_to_pmr_lookup", dtype={"PUPILMATCHINGREFANONYMOUS": str}
+    )
+    edk = csv(recipe_workdir, "learner_ae_id_to_edukey_lookup", dtype={"EDUKEY": str})
+    pay = csv(
+        recipe_workdir,
+        "leo_earnings",
+        dtype={"Edukey": str},
+        usecols=["Edukey", "TaxYear", "Earnings"],
+    )
+    cohort = ks4[(ks4["KS4_ACADYR"] == "2009/2010") & (ks4["KS4_ENDKS"] == "1")]
+    people = pmr[pmr["PUPILMATCHINGREFANONYMOUS"].isin(cohort["KS4_PupilMatchingRefAnonymous"])]
+    people = people[people["AE_ID"].isin(edk["AE_ID"])]["AE_ID"].drop_duplicates()
+    by_person = (
+        pay[pay["TaxYear"].isin(years)]
+        .merge(edk, left_on="Edukey", right_on="EDUKEY")
+        .groupby(["AE_ID", "TaxYear"], as_index=False)["Earnings"]
+        .sum()
+    )
+    ours = derive.earnings_panel(by_person, people, years, person="AE_ID")
+    ours = ours.sort_values(["AE_ID", "TaxYear"]).reset_index(drop=True)
+    assert len(ours) == len(theirs) == len(people) * len(years) > 50000
+    for col in ("AE_ID", "TaxYear", "Earnings"):
+        np.testing.assert_array_equal(theirs[col].values, ours[col].values, err_msg=col)
+    np.testing.assert_array_equal(theirs["has_record"].values == 1, ours["has_record"].values)
+
+
+def test_sustained_status_temp_table_equals_derive(recipe_workdir):  # noqa: F811
+    import numpy as np
+
+    from leokit import derive
+
+    c = run_page("outcomes/flag_sustained_employment")
+    theirs = c.execute("SELECT * FROM status").df()
+    c.close()
+    sa = csv(
+        recipe_workdir, "leo_self_assessment", dtype={"Edukey": str}, usecols=["Edukey", "TaxYear"]
+    )
+    sa = sa.rename(columns={"Edukey": "EduKey"})
+    ours = derive.sustained_employment(
+        employment(recipe_workdir), tax_years=YEARS, self_assessment=sa, data_end=DATA_END
+    )
+    both = ours.merge(theirs, on=["EduKey", "TaxYear"], how="left", suffixes=("", "_sql"))
+    seen = both["sustained_sql"].notna()
+    assert seen.sum() == len(theirs) > 200000
+    pairs = [("months_employed_oct_mar", "months_oct_mar")] + [
+        (c, c + "_sql") for c in ("sustained_paye", "sa_record", "sustained")
+    ]
+    for ours_col, sql_col in pairs:
+        np.testing.assert_array_equal(
+            both.loc[seen, ours_col].values.astype(int),
+            both.loc[seen, sql_col].values.astype(int),
+            err_msg=ours_col,
+        )
+    # person-years the SQL leaves out have no activity at all
+    assert not both.loc[~seen, "sustained"].any()
+    assert (both.loc[~seen, "months_employed_oct_mar"] == 0).all()
+
+
+def test_annualised_temp_table_equals_derive(recipe_workdir):  # noqa: F811
+    import numpy as np
+
+    from leokit import derive
+
+    c = run_page("outcomes/annualise_earnings")
+    theirs = c.execute("SELECT * FROM annualised ORDER BY Edukey, TaxYear").df()
+    c.close()
+    pay = csv(
+        recipe_workdir,
+        "leo_earnings",
+        dtype={"Edukey": str},
+        usecols=["Edukey", "TaxYear", "Earnings"],
+    )
+    pay = pay[pay["TaxYear"].isin(YEARS)].sort_values(["Edukey", "TaxYear"]).reset_index(drop=True)
+    ours = derive.annualised_earnings(pay, employment(recipe_workdir), data_end=DATA_END)
+    assert len(ours) == len(theirs) > 200000
+    np.testing.assert_array_equal(ours["Edukey"].values, theirs["Edukey"].values)
+    np.testing.assert_array_equal(
+        ours["days_employed"].values, theirs["days_employed"].fillna(0).values.astype(int)
+    )
+    np.testing.assert_allclose(
+        theirs["annualised"].values.astype(float), ours["annualised_earnings"].values, rtol=1e-9
+    )
