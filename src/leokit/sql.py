@@ -28,7 +28,8 @@ say the same in words):
   the name becomes the bare view name, registered as a temporary view.
 - **Temp tables.** ``SELECT ... INTO #t`` becomes a temporary table in DuckDB (sqlglot does
   this) and ``CACHE TABLE t AS SELECT ...`` in Spark, which has no temporary tables (a
-  temporary view computed once); ``DROP TABLE #t`` becomes ``DROP VIEW`` there. Other ``INTO`` targets are refused.
+  temporary view computed once); ``DROP TABLE #t`` becomes ``DROP VIEW`` there. Other
+  ``INTO`` targets (permanent tables) are refused.
 - **``float``** is an 8-byte double in T-SQL; sqlglot reads it as a 4-byte REAL. It becomes
   DOUBLE (so T-SQL ``real``, which sqlglot cannot tell from ``float``, is widened too).
 - **Integer division and ``AVG`` of integers** truncate in T-SQL, not in DuckDB or Spark. sqlglot
@@ -37,6 +38,8 @@ say the same in words):
   over integer becomes truncating division, ``AVG`` of an integer becomes its truncated value,
   and where an operand's type cannot be told the statement is refused with a message asking
   for a ``CAST`` (so nothing is silently computed the other way).
+- **``COLLATE Latin1_General_BIN``** (byte-wise key comparison) is dropped: DuckDB and Spark
+  compare bytes anyway. String lengths (``varchar(20)``) are dropped: one string type there.
 - **``PERCENTILE_CONT``** becomes Spark's exact ``percentile`` (sqlglot writes the approximate
   ``percentile_approx``). DuckDB's ``quantile_cont`` is exact already.
 
