@@ -27,11 +27,11 @@ run: data
 	$(BIN)/python tools/run_notebooks.py --extract $(EXTRACT) --out $(OUT)
 
 test: setup
-	bash tools/test_setup.sh
+	PYTHON=$(BIN)/python bash tools/test_setup.sh
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-slow: setup
-	bash tools/test_setup.sh
+	PYTHON=$(BIN)/python bash tools/test_setup.sh
 	$(BIN)/python -m pytest -m slow -v
 
 bench: setup

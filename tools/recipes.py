@@ -85,6 +85,15 @@ RUNTIME_LABEL = {
 }
 
 
+#: what an SQL heading says when leokit.sql runs its block in the tests (DuckDB and Spark)
+SQL_EXECUTED = "executed in the tests"
+
+
+def sql_executed(recipe):
+    """Is the page's T-SQL run by tests/test_recipes_sql.py and test_recipes_spark.py?"""
+    return any(k == "SQL" and SQL_EXECUTED in h for k, h, _line in recipe.headings)
+
+
 class RecipeError(Exception):
     """A page cannot be read at all."""
 
@@ -387,8 +396,15 @@ def problems(recipe, available=None):
     if extra:
         out.append(f"unexpected sections {extra}; the anatomy is {REQUIRED_SECTIONS}")
     for key, heading, _line in recipe.headings:
-        if key in ("Stata", "SQL") and "not executed here" not in heading:
+        if key == "Stata" and "not executed here" not in heading:
             out.append(f"heading '## {heading}' must say '(... not executed here)'")
+        if key == "SQL" and "not executed here" not in heading and SQL_EXECUTED not in heading:
+            out.append(
+                f"heading '## {heading}' must say '(... not executed here)' or "
+                f"'(... {SQL_EXECUTED} ...)'"
+            )
+    if sql_executed(recipe) and len(recipe.blocks_of("sql")) != 1:
+        out.append("an executed SQL section has exactly one ```sql block (one script)")
     goal = recipe.sections.get("Goal", "")
     if goal and len([p for p in goal.split("\n\n") if p.strip()]) != 1:
         out.append("Goal should be one line")
@@ -798,7 +814,10 @@ def render_index(recipes):
         "preparation). Every Python and R block is run by the tests against the synthetic "
         "extract and its printed result compared with the page's **Expected output**; Python "
         "blocks marked SRS-ready also run under the SRS profile (Python 3.7, pandas 1.0.1, "
-        "numpy 1.18.1, statsmodels 0.11.0). Stata and SQL blocks are not executed here.",
+        "numpy 1.18.1, statsmodels 0.11.0). Stata blocks are not executed here; T-SQL "
+        "blocks whose heading says they are executed in the tests are translated by "
+        "`leokit.sql` and run in DuckDB and Spark, and each result set is compared with the "
+        "Python block's table (marked *SQL (tested)* below).",
         "",
         "**Running a recipe.** From the repository root, `make recipe-data` writes `data_csv/`, "
         "the synthetic extract as CSV (the format Python 3.7, R and Stata all read without "
@@ -834,6 +853,8 @@ def render_index(recipes):
                 for x in LANGUAGES
                 if x in [str(y).lower() for y in m["languages"]]
             )
+            if sql_executed(r):
+                langs = langs.replace("SQL", "SQL (tested)")
             py = r.blocks_of("python")
             srs = "no"
             if m["srs_ready"]:
