@@ -8,10 +8,7 @@ coverage of 90-99%; the upper bound is checked only with at least 100 seeds, sin
 fewer, full coverage is a likely outcome of a correct 95% interval.
 """
 
-import json
 import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,33 +16,17 @@ import numpy as np
 import pytest
 from scipy import stats
 
-pm = pytest.importorskip("papermill")
-ROOT = Path(__file__).resolve().parents[1]
-NB = ROOT / "notebooks" / "01_returns_to_he_application_choices.ipynb"
-LEOKIT = [sys.executable, "-m", "leokit.cli"]
+pytest.importorskip("papermill")
+from notebook_runs import run_notebook, synth_extract  # noqa: E402
 
 
 def one_seed(seed, tmp):
     folder = Path(tmp) / f"seed{seed}"
-    subprocess.run(
-        LEOKIT + ["synth", "--seed", str(seed), "--out", str(folder / "extract")],
-        check=True,
-        capture_output=True,
-    )
-    pm.execute_notebook(
-        str(NB),
-        str(folder / "run.ipynb"),
-        parameters={
-            "extract": str(folder / "extract"),
-            "output_dir": str(folder / "output"),
-            "bootstrap_reps": 0,
-            "fade_ages": [26],
-        },
-        cwd=str(NB.parent),
-        progress_bar=False,
-        kernel_name="python3",
-    )
-    res = json.loads((folder / "output" / "results.json").read_text())
+    extract = synth_extract(folder / "extract", seed)
+    res = run_notebook(
+        "01_returns_to_he_application_choices", folder, quiet=False, extract=str(extract),
+        bootstrap_reps=0, fade_ages=[26],
+    )  # fmt: skip
     best = [e for e in res["estimates"] if e["preferred"]][0]
     naive = [e for e in res["estimates"] if e["name"] == "naive_ols"][0]
     return best, naive

@@ -14,20 +14,16 @@
   and the university view must still have the opposite sign to the planted drop-out effect.
 """
 
-import json
 import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-pm = pytest.importorskip("papermill")
-ROOT = Path(__file__).resolve().parents[1]
-NB = ROOT / "notebooks" / "02_contextual_offers.ipynb"
-LEOKIT = [sys.executable, "-m", "leokit.cli"]
+pytest.importorskip("papermill")
+from notebook_runs import run_notebook, synth_extract  # noqa: E402
+
 LARGER_SCALE = 0.15
 WATCHED = (
     "first_stage_scheme_applicants",
@@ -38,30 +34,16 @@ WATCHED = (
 )
 
 
-def generate(folder, seed, scale=None):
-    cmd = LEOKIT + ["synth", "--seed", str(seed), "--out", str(folder)]
-    if scale is not None:
-        cmd += ["--scale", str(scale)]
-    subprocess.run(cmd, check=True, capture_output=True)
-
-
-def run_notebook(folder, extract, **params):
-    pm.execute_notebook(
-        str(NB),
-        str(folder / "run.ipynb"),
-        parameters={"extract": str(extract), "output_dir": str(folder / "output"), **params},
-        cwd=str(NB.parent),
-        progress_bar=False,
-        kernel_name="python3",
-    )
-    res = json.loads((folder / "output" / "results.json").read_text())
-    return {e["name"]: e for e in res["estimates"]}
+def run(folder, extract, **params):
+    return run_notebook(
+        "02_contextual_offers", folder, quiet=False, extract=str(extract), **params
+    )["by_name"]
 
 
 def one_seed(seed, tmp):
     folder = Path(tmp) / f"seed{seed}"
-    generate(folder / "extract", seed)
-    return run_notebook(
+    synth_extract(folder / "extract", seed)
+    return run(
         folder,
         folder / "extract",
         outcomes=["log_earnings", "dropout_year1"],
@@ -109,8 +91,8 @@ def test_rd_intervals_cover_the_planted_effects(tmp_path):
 
 @pytest.mark.slow
 def test_larger_extract_narrows_the_intervals_around_the_truth(tmp_path):
-    generate(tmp_path / "extract", 20261128, scale=LARGER_SCALE)
-    e = run_notebook(tmp_path, tmp_path / "extract", placebo_cutoffs=[], bootstrap_reps=199)
+    synth_extract(tmp_path / "extract", 20261128, scale=LARGER_SCALE)
+    e = run(tmp_path, tmp_path / "extract", placebo_cutoffs=[], bootstrap_reps=199)
     for sample in ("scheme_applicants", "marginal_grade", "all_applicants"):
         fs = e[f"first_stage_{sample}"]
         assert covered(fs) and fs["ci"][1] - fs["ci"][0] < 0.2, fs

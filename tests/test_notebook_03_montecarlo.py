@@ -14,43 +14,27 @@ coverage of θ's other two intervals (CR1 with t(G-1), wild bootstrap Anderson-R
 seeds they covered 88% and 90%, which is why the notebook reports the t(G*-1) interval.
 """
 
-import json
 import os
 import shutil
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-pm = pytest.importorskip("papermill")
-ROOT = Path(__file__).resolve().parents[1]
-NB = ROOT / "notebooks" / "03_coworker_spillovers.ipynb"
-LEOKIT = [sys.executable, "-m", "leokit.cli"]
+pytest.importorskip("papermill")
+from notebook_runs import run_notebook, synth_extract  # noqa: E402
+
 PREFERRED = ("theta_iv", "kappa_firm_year", "lambda_movers")
 NAIVE = ("theta_pooled_ols", "theta_akm", "kappa_pooled_ols", "lambda_pooled_ols")
 
 
 def one_seed(seed, tmp):
     folder = Path(tmp) / f"seed{seed}"
-    subprocess.run(
-        LEOKIT + ["synth", "--seed", str(seed), "--out", str(folder / "extract")],
-        check=True,
-        capture_output=True,
-    )
-    pm.execute_notebook(
-        str(NB),
-        str(folder / "run.ipynb"),
-        parameters={"extract": str(folder / "extract"), "output_dir": str(folder / "output")},
-        cwd=str(NB.parent),
-        progress_bar=False,
-        kernel_name="python3",
-    )
-    res = json.loads((folder / "output" / "results.json").read_text())
+    extract = synth_extract(folder / "extract", seed)
+    res = run_notebook("03_coworker_spillovers", folder, quiet=False, extract=str(extract))
     shutil.rmtree(folder)
-    return {e["name"]: e for e in res["estimates"]}
+    return res["by_name"]
 
 
 def covers(e):
