@@ -283,7 +283,7 @@ class _Spells:
 
     def merged_ctes(self):
         """CTEs ending in `merged` (p, s, e): each person's spells as a union of blocks."""
-        eng, q = self.eng, self.eng.q
+        eng = self.eng
         end = f"CASE WHEN e0 IS NULL OR e0 >= {_lit(OPEN_END)} THEN {_lit(self.window_end)} ELSE e0 END"
         if self.clip is not None:
             lo, hi = _lit(self.clip[0]), _lit(self.clip[1])
@@ -541,8 +541,8 @@ def _earnings_checks(eng, name, cols, types, person, earnings_col):
     if dup:
         p, t, _, total = dup[0]
         raise ValueError(
-            "earnings has {} rows with a duplicated ({}, TaxYear), e.g. {}; expected one row "
-            "per person per tax year".format(int(total), pcol, (_py(p), int(t)))
+            f"earnings has {int(total)} rows with a duplicated ({pcol}, TaxYear), e.g. {(_py(p), int(t))}; expected one row "
+            "per person per tax year"
         )
     return pcol
 

@@ -653,7 +653,8 @@ def _duck_cast(col_sql, col, stored, how):
     target = _DUCK_TYPE[col.kind]
     if how == "csv":  # every field read as text
         if col.kind == "str":
-            return f"NULLIF({col_sql}, '')" if col.nullable else col_sql
+            # DuckDB reads an empty field as NULL; the read form keeps '' where NULL is not allowed
+            return f"NULLIF({col_sql}, '')" if col.nullable else f"COALESCE({col_sql}, '')"
         return f"CAST(NULLIF(TRIM({col_sql}), '') AS {target})"
     if stored == target:
         return col_sql
@@ -1322,7 +1323,9 @@ class Extract:
         columns are int64 in a chunk without NULLs and Int64 in one with them. When no row
         matches, one empty frame is yielded.
         """
-        size = int(chunksize or self._src.chunksize or DEFAULT_CHUNKSIZE)
+        size = int(
+            chunksize if chunksize is not None else (self._src.chunksize or DEFAULT_CHUNKSIZE)
+        )
         if size < 1:
             raise ExtractError(f"chunksize must be a positive number of rows, got {chunksize!r}")
         if isinstance(view, str) and not self._known(view) and self.has(view):
