@@ -292,3 +292,74 @@ def test_bad_where_values_have_one_clear_message():
         ],
         [201920, 202021],
     ).all()
+
+
+def test_chunks_bound_the_memory_a_read_takes():
+    """tracemalloc sees numpy and Python objects: a chunked pass peaks at a fraction of a read."""
+    import tracemalloc
+
+    ex = lx.open(DEFAULT)
+    cols = ["Edukey", "TaxYear", "Earnings"]
+    tracemalloc.start()
+    try:
+        whole = ex.read("leo_earnings", columns=cols)
+        n_whole = len(whole)
+        del whole
+        _, peak_read = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        n = 0
+        for ch in ex.chunks("leo_earnings", columns=cols, chunksize=20_000):
+            n += len(ch)
+        _, peak_chunks = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert n == n_whole
+    assert peak_chunks < peak_read / 4, (peak_chunks, peak_read)
+
+
+SRS_CHUNKS = r"""
+import datetime, json, sys
+sys.path.insert(0, sys.argv[1])
+import leokit.extract as lx
+ex = lx.open(sys.argv[2])
+lo = datetime.date(2010, 1, 1)
+out = {
+    "chunks": [len(c) for c in ex.chunks("leo_employment", chunksize=3)],
+    "between": [str(d) for d in ex.read(
+        "leo_employment", where={"StartDate": lx.between(lo, None)})["StartDate"]],
+    "family": [len(c) for c in ex.chunks("hesa", columns=["HE_SEX"], chunksize=4)],
+    "ints": ex.read("leo_earnings", columns=["TaxYear"],
+                    where={"TaxYear": lx.between(None, 201213)})["TaxYear"].tolist(),
+}
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.srs
+def test_chunks_and_between_on_the_srs_profile(folders, tmp_path):
+    """chunks() and between() on the CSV path under Python 3.7 + pandas 1.0.1."""
+    import importlib.util
+    import json
+
+    path = os.path.join(ROOT, "tools", "srs_profile.py")
+    spec = importlib.util.spec_from_file_location("srs_profile", path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    try:
+        tool.build()
+    except (tool.NoInterpreter, tool.PinsUnavailable) as exc:
+        pytest.skip(f"SRS profile unavailable: {exc}")
+    script = tmp_path / "srs_chunks.py"
+    script.write_text(SRS_CHUNKS)
+    argv = [str(script), os.path.join(ROOT, "src"), str(folders / "csv")]
+    res = tool.run_python(f"import sys; sys.argv = {argv!r}; exec(open({str(script)!r}).read())")
+    assert res.returncode == 0, res.stdout[-3000:]
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    ex = lx.open(folders / "csv")
+    lo = datetime.date(2010, 1, 1)
+    assert got["chunks"] == [len(c) for c in ex.chunks("leo_employment", chunksize=3)]
+    emp = ex.read("leo_employment", where={"StartDate": lx.between(lo, None)})
+    assert got["between"] == [str(d) for d in emp["StartDate"]] and got["between"]
+    assert got["family"] == [len(c) for c in ex.chunks("hesa", columns=["HE_SEX"], chunksize=4)]
+    ints = ex.read("leo_earnings", columns=["TaxYear"], where={"TaxYear": lx.between(None, 201213)})
+    assert got["ints"] == ints["TaxYear"].tolist()
