@@ -199,9 +199,11 @@ def _duckdb(ex, deriv, years, out, timings, args):
     import leokit.derive_sql as ds
 
     t = time.perf_counter()
-    con = ex.duckdb(memory_limit=args.memory_limit, threads=args.threads)
-    con.execute(f"SET temp_directory = '{os.path.join(os.path.dirname(out), 'duck_tmp')}'")
-    con.execute("SET preserve_insertion_order = false")
+    if not getattr(ex, "_bench_ready", False):  # DuckDB settings once per process
+        con = ex.duckdb(memory_limit=args.memory_limit, threads=args.threads)
+        con.execute(f"SET temp_directory = '{os.path.join(os.path.dirname(out), 'duck_tmp')}'")
+        con.execute("SET preserve_insertion_order = false")
+        ex._bench_ready = True
     emp = ex.relation("leo_employment", columns=["EduKey", "StartDate", "EndDate"])
     earn = ex.relation("leo_earnings", columns=["Edukey", "TaxYear", "Earnings"])
     if deriv == "days":
@@ -425,10 +427,12 @@ def _fmt(results, skipped, rows_info):
     header = ["derivation", "engine", "wall s", "read s", "compute s", "write s", "peak RSS GiB",
               "rows out", "pandas/duckdb time", "pandas/duckdb RSS"]  # fmt: skip
     table = []
+    errors = []
     for r in results:
         e, dv = r["engine"], r["deriv"]
         if "error" in r:
-            table.append([dv, e, r["error"], "", "", "", "", "", "", ""])
+            table.append([dv, e, "failed", "", "", "", "", "", "", ""])
+            errors.append(f"{dv} with {e}: {r['error']}")
             continue
         t = r["timings"]
         ratio_t = ratio_m = ""
@@ -445,7 +449,7 @@ def _fmt(results, skipped, rows_info):
     lines.append("  ".join("-" * w for w in widths))
     for row in table:
         lines.append("  ".join(str(x).ljust(w) for x, w in zip(row, widths)))
-    for reason in skipped:
+    for reason in errors + skipped:
         lines.append(reason)
     lines.append("")
     lines.append(rows_info)
