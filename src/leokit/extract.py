@@ -795,10 +795,12 @@ class _FolderSource:
                         yield chunk[list(columns)]
                     else:
                         yield self._stata_dates(chunk, kinds)
-        finally:
-            close = getattr(reader, "close", None)
-            if close is not None:
-                close()
+        finally:  # StataReader is closed as a context manager; TextFileReader by close()
+            done = getattr(reader, "__exit__", None) if self.fmt == "dta" else None
+            if done is not None:
+                done(None, None, None)
+            elif getattr(reader, "close", None) is not None:
+                reader.close()
         if not n:
             yield pd.DataFrame(OrderedDict((c, pd.Series([], dtype=object)) for c in columns))
 
@@ -1018,8 +1020,8 @@ class _DuckDBSource(_SqlSource):
                 fetch = getattr(rel, "to_arrow_table", None) or rel.arrow  # duckdb 2 / duckdb 1
                 return fetch()
             cur = self.conn.cursor()  # its own result, so other queries can run meanwhile
-            cur.execute(sql, list(params) if params else None)
-            fetch = getattr(cur, "to_arrow_reader", None) or cur.fetch_record_batch
+            rel = cur.sql(sql, params=list(params) if params else None)
+            fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
             return fetch(batch_size)
         except Exception as e:  # noqa: BLE001 - reported once, without the chain
             failed = f"{type(e).__name__}: {str(e).strip().splitlines()[0]}"
