@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 EXTRACT := data_synthetic
 OUT := output
 
-.PHONY: setup data recipe-data run test test-slow bench bench-notebooks bench-akm lint refresh student clean
+.PHONY: setup data recipe-data run test test-slow bench bench-scale bench-notebooks bench-akm lint refresh student clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -36,6 +36,12 @@ test-slow: setup
 
 bench: setup
 	$(BIN)/python tools/bench_synth.py
+
+# Derivations at national scale: pandas, pandas chunked, DuckDB, Spark (SCALE=0.05 for a quick
+# run; EXTRACT_DIR=<folder> to reuse an extract written by `leokit synth`).
+SCALE ?= 1
+bench-scale: setup
+	$(BIN)/python tools/bench_scale.py --scale $(SCALE) $(if $(EXTRACT_DIR),--extract $(EXTRACT_DIR),)
 
 bench-notebooks: data
 	$(BIN)/python tools/bench_notebooks.py

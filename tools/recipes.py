@@ -61,6 +61,7 @@ TOPICS = {
     "idbr": "Employers (IDBR)",
     "estimation": "Estimation",
     "output": "Output checking",
+    "scale": "Working at scale",
 }
 #: Section headings (text before any " (") in the order they must appear. SQL is required
 #: for data preparation and allowed elsewhere.

@@ -47,6 +47,7 @@ __all__ = [
     "read_manifest",
     "FORMATS",
     "MANIFEST",
+    "between",
 ]
 
 FORMATS = ("parquet", "csv", "dta", "duckdb")
@@ -453,29 +454,265 @@ def read_manifest(path):
             raise ExtractError(f"{p} is not valid JSON: {e}") from None
 
 
+# ------------------------------------------------------------------------------ filters
+class _Between:
+    """A `where` value: lo <= column <= hi (either end may be None: unbounded)."""
+
+    def __init__(self, lo, hi):
+        self.lo = lo
+        self.hi = hi
+
+    def __repr__(self):
+        return f"between({self.lo!r}, {self.hi!r})"
+
+
+def between(lo=None, hi=None):
+    """A `where` value for a range, both ends included; None leaves that end open.
+
+        ex.read("leo_employment", where={"StartDate": lx.between(None, date(2019, 4, 5))})
+
+    On a database it becomes ``col >= ? AND col <= ?``; on Parquet a filter on the scan.
+    """
+    if lo is None and hi is None:
+        raise ExtractError("between(lo, hi): give at least one end (None leaves an end open)")
+    if lo is not None and hi is not None:
+        try:
+            backwards = hi < lo
+        except TypeError:
+            raise ExtractError(
+                f"between({lo!r}, {hi!r}): the ends cannot be compared; give two values of one kind"
+            ) from None
+        if backwards:
+            raise ExtractError(f"between({lo!r}, {hi!r}): hi is below lo, so nothing would match")
+    return _Between(lo, hi)
+
+
+_SKIP = object()
+
+
+def _where_values(view, key, val):
+    if isinstance(val, _Between):
+        return val
+    if isinstance(val, dict):
+        raise ExtractError(
+            f"view {view}, where[{key!r}]: expected a value, a list of values or between(lo, hi), "
+            "got a dict"
+        )
+    return list(val) if isinstance(val, (list, tuple, set, frozenset)) else [val]
+
+
+def _sql_literal(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, (bool, np.bool_)):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        if v != v or v in (float("inf"), float("-inf")):
+            raise ExtractError(f"where: {v!r} cannot be compared in SQL")
+        return repr(float(v))
+    if isinstance(v, decimal.Decimal):
+        return str(v)
+    if isinstance(v, datetime.datetime):
+        return "TIMESTAMP '{}'".format(v.isoformat(sep=" "))
+    if isinstance(v, datetime.date):
+        return f"DATE '{v.isoformat()}'"
+    if isinstance(v, str):
+        return "'" + v.replace("'", "''") + "'"
+    raise ExtractError(f"where: cannot send a {type(v).__name__} ({v!r}) to SQL")
+
+
+def _sql_condition(col_sql, vals, inline=False):
+    """(SQL condition, params): col IN (...) or a range; literals inline or as ? params."""
+
+    def put(v):
+        if inline:
+            return _sql_literal(v)
+        params.append(v)
+        return "?"
+
+    params = []
+    if isinstance(vals, _Between):
+        parts = []
+        if vals.lo is not None:
+            parts.append(f"{col_sql} >= {put(vals.lo)}")
+        if vals.hi is not None:
+            parts.append(f"{col_sql} <= {put(vals.hi)}")
+        return "(" + " AND ".join(parts) + ")", params
+    if not vals:
+        return "1 = 0", params
+    return "{} IN ({})".format(col_sql, ", ".join(put(v) for v in vals)), params
+
+
+def _inline_params(sql, params):
+    if not params:
+        return sql
+    pieces = sql.split("?")
+    if len(pieces) != len(params) + 1:
+        raise ExtractError(f"cannot place {len(params)} parameters in {sql!r}")
+    out = [pieces[0]]
+    for v, rest in zip(params, pieces[1:]):
+        out.append(_sql_literal(v))
+        out.append(rest)
+    return "".join(out)
+
+
+def _sql_text(v):
+    return str(v).replace("'", "''")
+
+
+def _filter_mask(s, vals):
+    """Boolean array: which values of a read-form column `where` keeps."""
+    if not isinstance(vals, _Between):
+        return s.isin(vals).to_numpy(dtype=bool)
+    lo, hi = vals.lo, vals.hi
+    dt = s.dtype
+    numeric = isinstance(dt, np.dtype) and dt.kind in "iuf"
+    if numeric or str(dt) == "Int64":
+        ok = pd.Series(np.ones(len(s), dtype=bool), index=s.index)
+        if lo is not None:
+            ok &= (s >= lo).fillna(False).astype(bool)
+        if hi is not None:
+            ok &= (s <= hi).fillna(False).astype(bool)
+        return ok.to_numpy(dtype=bool)
+    codes, uniques = pd.factorize(s)
+    keep = np.ones(len(uniques) + 1, dtype=bool)
+    keep[-1] = False  # NULL is in no range
+    for i, u in enumerate(uniques):
+        try:
+            keep[i] = (lo is None or u >= lo) and (hi is None or u <= hi)
+        except TypeError:
+            raise ExtractError(
+                f"where: cannot compare {u!r} (in column {s.name}) with {vals!r}"
+            ) from None
+    return keep[codes]
+
+
+def _arrow_ok(t, values):
+    """Whether Arrow type t and these Python values compare safely in a pushed-down filter."""
+    import pyarrow as pa
+
+    vals = [v for v in values]
+    if not vals or any(v is None for v in vals):
+        return False
+    if pa.types.is_integer(t) or pa.types.is_floating(t):
+        return all(
+            isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+            for v in vals
+        )
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return all(isinstance(v, str) for v in vals)
+    if pa.types.is_date(t):
+        return all(
+            isinstance(v, datetime.date) and not isinstance(v, datetime.datetime) for v in vals
+        )
+    return False
+
+
+def _arrow_filter(schema, filters):
+    """A pyarrow expression for the filters Arrow can apply safely, or None."""
+    import pyarrow.compute as pc
+
+    expr = None
+    for a, vals in filters or []:
+        if a not in schema.names:
+            continue
+        t = schema.field(a).type
+        if isinstance(vals, _Between):
+            ends = [v for v in (vals.lo, vals.hi) if v is not None]
+            if not _arrow_ok(t, ends):
+                continue
+            part = None
+            if vals.lo is not None:
+                part = pc.field(a) >= vals.lo
+            if vals.hi is not None:
+                upper = pc.field(a) <= vals.hi
+                part = upper if part is None else part & upper
+        else:
+            if not _arrow_ok(t, vals):
+                continue
+            part = pc.field(a).isin(list(vals))
+        expr = part if expr is None else expr & part
+    return expr
+
+
+_DUCK_TYPE = {
+    "int": "BIGINT",
+    "flag": "BIGINT",
+    "float": "DOUBLE",
+    "date": "DATE",
+    "str": "VARCHAR",
+}
+
+
+def _duck_cast(col_sql, col, stored, how):
+    """DuckDB expression giving a stored column its registry kind."""
+    if col is None:
+        return col_sql
+    target = _DUCK_TYPE[col.kind]
+    if how == "csv":  # every field read as text
+        if col.kind == "str":
+            # DuckDB reads an empty field as NULL; the read form keeps '' where NULL is not allowed
+            return f"NULLIF({col_sql}, '')" if col.nullable else f"COALESCE({col_sql}, '')"
+        return f"CAST(NULLIF(TRIM({col_sql}), '') AS {target})"
+    if stored == target:
+        return col_sql
+    if col.kind == "str" and stored == "BLOB":
+        return f"upper(hex({col_sql}))"
+    return f"CAST({col_sql} AS {target})"
+
+
+class _Plan:
+    """How one concrete view is read: columns, filters and where they are applied."""
+
+    def __init__(self, v, year, name, actual_name, pairs, filters, sql_where, params,
+                 read_cols, reg, kinds, ctx):  # fmt: skip
+        self.view = v
+        self.year = year
+        self.name = name
+        self.actual_name = actual_name
+        self.pairs = pairs
+        self.filters = filters
+        self.sql_where = sql_where
+        self.params = params
+        self.read_cols = read_cols
+        self.reg = reg
+        self.kinds = kinds
+        self.ctx = ctx
+        self.push = [(a, vals) for _, a, vals in filters]
+
+
 # ------------------------------------------------------------------------------ sources
 class _FolderSource:
     """A folder with one file per concrete view (<view>.parquet | .csv | .dta)."""
 
-    def __init__(self, path, fmt, files):
+    def __init__(self, path, fmt, files, chunksize=DEFAULT_CHUNKSIZE):
         self.path = path
         self.fmt = fmt
         self.files = files  # lower-case view name -> (actual name, file path)
         self.where = f"folder {path} ({fmt} files)"
         self.sql = False
         self.blank_is_null = fmt in ("csv", "dta")
+        self.chunksize = chunksize
         self._columns = {}
+        self._schemas = {}
 
     def available(self):
         return OrderedDict((k, v[0]) for k, v in self.files.items())
+
+    def _schema(self, path):
+        if path not in self._schemas:
+            import pyarrow.parquet as pq
+
+            self._schemas[path] = pq.read_schema(path)
+        return self._schemas[path]
 
     def columns(self, name):
         if name not in self._columns:
             path = self.files[name.lower()][1]
             if self.fmt == "parquet":
-                import pyarrow.parquet as pq
-
-                cols = list(pq.read_schema(path).names)
+                cols = list(self._schema(path).names)
             elif self.fmt == "csv":
                 import csv
 
@@ -487,36 +724,107 @@ class _FolderSource:
             self._columns[name] = cols
         return self._columns[name]
 
-    def read(self, name, columns, kinds, where=None, params=None, chunksize=None):
+    @staticmethod
+    def _arrow_to_pandas(table):
+        import pyarrow as pa
+
+        ints = {pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(),
+                pa.uint32()}  # fmt: skip
+        return table.to_pandas(
+            date_as_object=True,
+            types_mapper=lambda t: pd.Int64Dtype() if t in ints else None,
+        )
+
+    def read(self, name, columns, kinds, where=None, params=None, chunksize=None, filters=None):
         path = self.files[name.lower()][1]
         if self.fmt == "parquet":
-            import pyarrow as pa
             import pyarrow.parquet as pq
 
-            table = pq.read_table(path, columns=list(columns))
-            ints = {pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(),
-                    pa.uint32()}  # fmt: skip
-            df = table.to_pandas(
-                date_as_object=True,
-                types_mapper=lambda t: pd.Int64Dtype() if t in ints else None,
-            )
-            return df
+            expr = _arrow_filter(self._schema(path), filters)
+            table = None
+            if expr is not None:  # rows the filter drops are never converted
+                try:
+                    table = pq.read_table(path, columns=list(columns), filters=expr)
+                except Exception:  # noqa: BLE001 - Arrow could not apply it: filter below
+                    table = None
+            if table is None:
+                table = pq.read_table(path, columns=list(columns))
+            return self._arrow_to_pandas(table)
         if self.fmt == "csv":
-            return pd.read_csv(
-                path,
-                usecols=list(columns),
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                encoding="utf-8",
-            )[list(columns)]
-        df = pd.read_stata(
-            path,
+            return pd.read_csv(path, **self._csv_options(columns))[list(columns)]
+        df = pd.read_stata(path, **self._stata_options(columns))
+        return self._stata_dates(df, kinds)
+
+    def iter_read(self, name, columns, kinds, where=None, params=None, chunksize=None,
+                  filters=None):  # fmt: skip
+        """Raw frames of at most `chunksize` rows (at least one frame, maybe empty)."""
+        path = self.files[name.lower()][1]
+        size = int(chunksize or self.chunksize)
+        if self.fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.dataset as ds
+
+            dataset = ds.dataset(path, format="parquet")
+            expr = _arrow_filter(self._schema(path), filters)
+            try:
+                scanner = dataset.scanner(
+                    columns=list(columns), filter=expr, batch_size=size, batch_readahead=2
+                )
+                schema = scanner.projected_schema
+            except Exception:  # noqa: BLE001 - Arrow could not apply the filter
+                scanner = dataset.scanner(columns=list(columns), batch_size=size, batch_readahead=2)
+                schema = scanner.projected_schema
+            n = 0
+            for batch in scanner.to_batches():
+                if batch.num_rows:
+                    n += 1
+                    yield self._arrow_to_pandas(pa.Table.from_batches([batch]))
+            if not n:
+                yield self._arrow_to_pandas(schema.empty_table())
+            return
+        if self.fmt == "csv":
+            reader = pd.read_csv(path, chunksize=size, **self._csv_options(columns))
+        else:
+            reader = pd.read_stata(path, chunksize=size, **self._stata_options(columns))
+        n = 0
+        try:
+            for chunk in reader:
+                if len(chunk) or not n:
+                    n += 1
+                    if self.fmt == "csv":
+                        yield chunk[list(columns)]
+                    else:
+                        yield self._stata_dates(chunk, kinds)
+        finally:  # StataReader is closed as a context manager; TextFileReader by close()
+            done = getattr(reader, "__exit__", None) if self.fmt == "dta" else None
+            if done is not None:
+                done(None, None, None)
+            elif getattr(reader, "close", None) is not None:
+                reader.close()
+        if not n:
+            yield pd.DataFrame(OrderedDict((c, pd.Series([], dtype=object)) for c in columns))
+
+    @staticmethod
+    def _csv_options(columns):
+        return dict(
+            usecols=list(columns),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            encoding="utf-8",
+        )
+
+    @staticmethod
+    def _stata_options(columns):
+        return dict(
             columns=list(columns),
             convert_dates=False,
             convert_categoricals=False,
             preserve_dtypes=True,
         )
+
+    @staticmethod
+    def _stata_dates(df, kinds):
         for c in df.columns:
             if kinds.get(c) == "date" and df[c].dtype.kind in "fiu":
                 days = df[c].to_numpy(dtype="float64")
@@ -547,6 +855,8 @@ class _SqlSource:
         self.sql = True
         self.blank_is_null = False
         self.owned = owned
+        # a DuckDB connection (the stand-in for SQL Server) can also give relations
+        self.duck = conn if type(conn).__module__.split(".")[0] in ("duckdb", "_duckdb") else None
         dbs = "/".join(databases.get(d, d) for d in DATABASES)
         self.where = label or f"database connection ({dbs}, schema {schema})"
         self._available = None
@@ -625,23 +935,39 @@ class _SqlSource:
             self._columns[name] = cols
         return self._columns[name]
 
-    def read(self, name, columns, kinds, where=None, params=None, chunksize=None):
+    def select(self, name, columns, where=None):
+        """The SELECT sent: only `columns`, and `where` as a WHERE clause."""
         sql = "SELECT {} FROM {}".format(", ".join(_q(c) for c in columns), self.qualified(name))
         if where:
             sql += " WHERE " + where
+        return sql
+
+    def _execute(self, cur, sql, params):
+        try:
+            if params:
+                cur.execute(sql, list(params))
+            else:
+                cur.execute(sql)
+        except Exception as e:  # noqa: BLE001 - any driver's error, reported once
+            failed = f"{type(e).__name__}: {str(e).strip().splitlines()[0]}"
+        else:
+            failed = None
+        if failed:
+            raise ExtractError(f"query failed in {self.where}: {failed}\n  {sql}")
+
+    @staticmethod
+    def _columns_of(names, rows):
+        cols = list(zip(*rows))
+        data = OrderedDict()
+        for i, n in enumerate(names):
+            data[n] = pd.Series(cols[i], dtype=object)
+        return data
+
+    def read(self, name, columns, kinds, where=None, params=None, chunksize=None, filters=None):
+        sql = self.select(name, columns, where)
         cur = self.conn.cursor()
         try:
-            try:
-                if params:
-                    cur.execute(sql, list(params))
-                else:
-                    cur.execute(sql)
-            except Exception as e:  # noqa: BLE001 - any driver's error, reported once
-                failed = f"{type(e).__name__}: {str(e).strip().splitlines()[0]}"
-            else:
-                failed = None
-            if failed:
-                raise ExtractError(f"query failed in {self.where}: {failed}\n  {sql}")
+            self._execute(cur, sql, params)
             names = [d[0] for d in cur.description]
             size = chunksize or self.chunksize
             chunks = []
@@ -649,16 +975,35 @@ class _SqlSource:
                 rows = cur.fetchmany(size)
                 if not rows:
                     break
-                cols = list(zip(*rows))
-                data = OrderedDict()
-                for i, n in enumerate(names):
-                    data[n] = pd.Series(cols[i], dtype=object)
-                chunks.append(data)
+                chunks.append(self._columns_of(names, rows))
                 if len(rows) < size:
                     break
         finally:
             _close(cur)
         return names, chunks
+
+    def iter_read(self, name, columns, kinds, where=None, params=None, chunksize=None,
+                  filters=None):  # fmt: skip
+        """(names, [one chunk]) per fetchmany; the cursor stays open while iterating."""
+        sql = self.select(name, columns, where)
+        size = int(chunksize or self.chunksize)
+        cur = self.conn.cursor()
+        try:
+            self._execute(cur, sql, params)
+            names = [d[0] for d in cur.description]
+            n = 0
+            while True:
+                rows = cur.fetchmany(size)
+                if not rows:
+                    break
+                n += 1
+                yield names, [self._columns_of(names, rows)]
+                if len(rows) < size:
+                    break
+            if not n:
+                yield names, []
+        finally:
+            _close(cur)
 
     def close(self):
         if self.owned:
@@ -668,26 +1013,38 @@ class _SqlSource:
 class _DuckDBSource(_SqlSource):
     """A DuckDB extract folder: the SRS names via attached databases; Arrow for speed."""
 
-    def read(self, name, columns, kinds, where=None, params=None, chunksize=None):
-        sql = "SELECT {} FROM {}".format(", ".join(_q(c) for c in columns), self.qualified(name))
-        if where:
-            sql += " WHERE " + where
+    def _arrow(self, sql, params, batch_size=None):
         try:
-            rel = self.conn.sql(sql, params=list(params) if params else None)
-            fetch = getattr(rel, "to_arrow_table", None) or rel.arrow  # duckdb 2 / duckdb 1
-            table = fetch()
+            if batch_size is None:
+                rel = self.conn.sql(sql, params=list(params) if params else None)
+                fetch = getattr(rel, "to_arrow_table", None) or rel.arrow  # duckdb 2 / duckdb 1
+                return fetch()
+            cur = self.conn.cursor()  # its own result, so other queries can run meanwhile
+            rel = cur.sql(sql, params=list(params) if params else None)
+            fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
+            return fetch(batch_size)
         except Exception as e:  # noqa: BLE001 - reported once, without the chain
             failed = f"{type(e).__name__}: {str(e).strip().splitlines()[0]}"
-        else:
-            failed = None
-        if failed:
-            raise ExtractError(f"query failed in {self.where}: {failed}\n  {sql}")
+        raise ExtractError(f"query failed in {self.where}: {failed}\n  {sql}")
+
+    def read(self, name, columns, kinds, where=None, params=None, chunksize=None, filters=None):
+        table = self._arrow(self.select(name, columns, where), params)
+        return _FolderSource._arrow_to_pandas(table)
+
+    def iter_read(self, name, columns, kinds, where=None, params=None, chunksize=None,
+                  filters=None):  # fmt: skip
         import pyarrow as pa
 
-        ints = {pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(), pa.uint32()}
-        return table.to_pandas(
-            date_as_object=True, types_mapper=lambda t: pd.Int64Dtype() if t in ints else None
+        reader = self._arrow(
+            self.select(name, columns, where), params, int(chunksize or self.chunksize)
         )
+        n = 0
+        for batch in reader:
+            if batch.num_rows:
+                n += 1
+                yield _FolderSource._arrow_to_pandas(pa.Table.from_batches([batch]))
+        if not n:
+            yield _FolderSource._arrow_to_pandas(reader.schema.empty_table())
 
 
 def _close(obj):
@@ -779,7 +1136,7 @@ def open_extract(
         if n.endswith(suffix):
             stem = n[: -len(suffix)]
             files[stem.lower()] = (stem, os.path.join(path, n))
-    return Extract(_FolderSource(path, fmt, files), registry, manifest)
+    return Extract(_FolderSource(path, fmt, files, chunksize), registry, manifest)
 
 
 open = open_extract  # noqa: A001 - `leokit.extract.open(...)` reads naturally
@@ -828,6 +1185,10 @@ class Extract:
         return f"<Extract {self._src.where}>"
 
     def close(self):
+        duck = getattr(self, "_duck", None)
+        if duck is not None:
+            _close(duck)
+            self._duck = None
         self._src.close()
 
     def __enter__(self):
@@ -934,11 +1295,79 @@ class Extract:
                   `year` column and columns under their common names (fsmeligible_spr09 ->
                   fsmeligible); columns a year lacks are NULL there.
         columns   names to read (case-insensitive, returned in registry casing); default all
-        where     {column: value or list of values}; on a database also SQL text
+        where     {column: value, list of values or between(lo, hi)}; on a database also SQL
+                  text. Sent to the source: a WHERE on a database, a filter on Parquet files
         validate  check the requested columns exist and each has its registry kind
+        chunksize rows fetched at a time from a database; to get the rows a chunk at a time
+                  (bounded memory), use `chunks`
         """
         if isinstance(view, str) and not self._known(view) and self.has(view):
             return self._read_unregistered(view, columns, where)
+        plans = self._plans(view, columns, years, where)
+        if plans[0] == "one":
+            plan = plans[1]
+            return self._finish(plan, self._raw(plan, chunksize), validate)
+        _, v, parts, wanted, kinds_seen, common = plans
+        frames = []
+        for y, plan, percol in parts:
+            part = self._finish(plan, self._raw(plan, chunksize), validate)
+            frames.append(self._year_data(y, part, wanted, percol))
+        return self._stack(frames, wanted, kinds_seen, common)
+
+    def chunks(self, view, columns=None, years=None, where=None, validate=True, chunksize=None):
+        """Read a view (or a per-year family) a chunk at a time: an iterator of frames.
+
+        Arguments as for `read`; each frame has at most `chunksize` rows (default: the
+        extract's, 500,000) and the form `read` gives, and the frames together hold what `read`
+        returns. Only one chunk (plus the driver's buffer) is in memory at a time: a database
+        is fetched with fetchmany, Parquet by record batches, CSV and Stata with pandas'
+        chunked readers. Columns and `where` are pushed to the source as in `read`. Integer
+        columns are int64 in a chunk without NULLs and Int64 in one with them. When no row
+        matches, one empty frame is yielded.
+        """
+        size = int(
+            chunksize if chunksize is not None else (self._src.chunksize or DEFAULT_CHUNKSIZE)
+        )
+        if size < 1:
+            raise ExtractError(f"chunksize must be a positive number of rows, got {chunksize!r}")
+        if isinstance(view, str) and not self._known(view) and self.has(view):
+            raise ExtractError(
+                f"view {view} is not in the schema registry: chunks() reads registered views; "
+                "use read() for it"
+            )
+        plans = self._plans(view, columns, years, where)
+        if plans[0] == "one":
+            return self._iter_one(plans[1], validate, size)
+        return self._iter_family(plans, validate, size)
+
+    def _iter_one(self, plan, validate, size):
+        for raw in self._src.iter_read(
+            plan.actual_name, plan.read_cols, plan.kinds, plan.sql_where, plan.params, size,
+            plan.push,
+        ):  # fmt: skip
+            yield self._finish(plan, raw, validate)
+
+    def _iter_family(self, plans, validate, size):
+        _, v, parts, wanted, kinds_seen, common = plans
+        yielded = False
+        empty = None
+        for y, plan, percol in parts:
+            for part in self._iter_one(plan, validate, size):
+                data = self._year_data(y, part, wanted, percol)
+                frame = self._stack([data], wanted, kinds_seen, common)
+                if len(frame) or not yielded:
+                    if not len(frame):
+                        empty = frame
+                        continue
+                    yielded = True
+                    yield frame
+        if not yielded:
+            if empty is None:
+                empty = self._stack([], wanted, kinds_seen, common)
+            yield empty
+
+    def _plans(self, view, columns, years, where):
+        """("one", _Plan) or ("family", View, [(year, _Plan, percol)], wanted, kinds, common)."""
         v, year, family = self._resolve(view)
         if isinstance(columns, str):
             columns = [columns]
@@ -960,8 +1389,8 @@ class Extract:
                 raise ExtractError(
                     f"view {view}: `years` is for a per-year family such as {v.family!r}; {view} is one view"
                 )
-            return self._read_one(v, year, columns, where, validate, chunksize)
-        return self._read_family(v, columns, years, where, validate, chunksize)
+            return ("one", self._plan_one(v, year, columns, where))
+        return self._plan_family(v, columns, years, where)
 
     def _lookup(self, v, year, name, wanted, actual_cols):
         """(registry column or None, actual column) for a requested name; else ExtractError."""
@@ -1004,22 +1433,22 @@ class Extract:
             return where, None, []
         if not isinstance(where, dict):
             raise ExtractError(
-                f"where must be a dict {{column: value or list of values}}, got {type(where).__name__}"
+                f"where must be a dict {{column: value, list of values or between(lo, hi)}}, got {type(where).__name__}"
             )
         filters = []
         for key, val in where.items():
             col, a = self._lookup(v, year, name, key, actual_cols)
-            vals = list(val) if isinstance(val, (list, tuple, set, frozenset)) else [val]
-            filters.append((col, a, vals))
+            filters.append((col, a, _where_values(name, key, val)))
         if not self._src.sql:
             return None, None, filters
         clauses, params = [], []
         for _, a, vals in filters:
-            clauses.append("{} IN ({})".format(_q(a), ", ".join("?" * len(vals))))
-            params.extend(vals)
+            text, more = _sql_condition(_q(a), vals)
+            clauses.append(text)
+            params.extend(more)
         return " AND ".join(clauses) or None, params, []
 
-    def _read_one(self, v, year, columns, where, validate, chunksize):
+    def _plan_one(self, v, year, columns, where):
         name = v.name_for(year)
         avail = self._src.available()
         if name.lower() not in avail:
@@ -1046,8 +1475,20 @@ class Extract:
             if a not in read_cols:
                 read_cols.append(a)
         kinds = dict((a, c.kind) for a, c in reg.items())
-        ctx = _Ctx(name, self._src.where)
-        raw = self._src.read(actual_name, read_cols, kinds, sql_where, params, chunksize)
+        return _Plan(
+            v, year, name, actual_name, pairs, filters, sql_where, params, read_cols, reg, kinds,
+            _Ctx(name, self._src.where),
+        )  # fmt: skip
+
+    def _raw(self, plan, chunksize):
+        return self._src.read(
+            plan.actual_name, plan.read_cols, plan.kinds, plan.sql_where, plan.params, chunksize,
+            plan.push,
+        )  # fmt: skip
+
+    def _finish(self, plan, raw, validate):
+        """A raw read (a frame, or a database's (names, chunks)) -> the read form."""
+        reg, ctx = plan.reg, plan.ctx
         if isinstance(raw, tuple):  # database: (names, chunks of object columns)
             names, chunks = raw
             frames = [
@@ -1062,14 +1503,14 @@ class Extract:
                     df[a] = _finish_ints(df[a])
         else:
             df = self._convert_frame(raw, reg, ctx, validate, True)
-        if filters:
+        if plan.filters:
             mask = np.ones(len(df), dtype=bool)
-            for _, a, vals in filters:
-                mask &= df[a].isin(vals).to_numpy(dtype=bool)
+            for _, a, vals in plan.filters:
+                mask &= _filter_mask(df[a], vals)
             df = df.loc[mask]
         out = OrderedDict()
-        for c, a in pairs:
-            out[c.name_for(year) if c is not None else a] = df[a].reset_index(drop=True)
+        for c, a in plan.pairs:
+            out[c.name_for(plan.year) if c is not None else a] = df[a].reset_index(drop=True)
         return pd.DataFrame(out)
 
     def _convert_frame(self, raw, reg, ctx, validate, final):
@@ -1085,7 +1526,7 @@ class Extract:
             df[a] = _convert(s, c, ctx, validate, final)
         return df
 
-    def _read_family(self, v, columns, years, where, validate, chunksize):
+    def _family_years(self, v, years):
         avail = self._src.available()
         have = [y for y in v.all_years() if v.name_for(y).lower() in avail]
         if years is None:
@@ -1106,69 +1547,217 @@ class Extract:
                 )
         if not use:
             raise self._missing_view(v.family, f" (no year of {v.name} is present)")
-        # common names in registry order, with their kind
+        return use
+
+    def _family_columns(self, v, columns):
+        """Common names wanted (registry order when all) and {common name: a column}."""
         common = OrderedDict()
         for c in v.columns:
             common.setdefault(c.common_name(), c)
         if columns is None:
-            wanted = list(common)
-        else:
-            wanted = []
-            for w in columns:
-                hit = None
-                for cn in common:
-                    if w.lower() == cn.lower():
-                        hit = cn
-                        break
-                if hit is None:
-                    for c in v.columns:
-                        for y in v.all_years():
-                            if c.exists_in(y) and w.lower() == c.name_for(y).lower():
-                                hit = c.common_name()
-                if hit is None:
-                    raise ExtractError(
-                        f"view {v.family} has no column {w!r} in any year. Its columns (common names): "
-                        f"{_close_first(w, common)}"
-                    )
-                wanted.append(hit)
-        frames = []
+            return list(common), common
+        wanted = []
+        for w in columns:
+            hit = None
+            for cn in common:
+                if w.lower() == cn.lower():
+                    hit = cn
+                    break
+            if hit is None:
+                for c in v.columns:
+                    for y in v.all_years():
+                        if c.exists_in(y) and w.lower() == c.name_for(y).lower():
+                            hit = c.common_name()
+            if hit is None:
+                raise ExtractError(
+                    f"view {v.family} has no column {w!r} in any year. Its columns (common names): "
+                    f"{_close_first(w, common)}"
+                )
+            wanted.append(hit)
+        return wanted, common
+
+    def _year_columns(self, v, y, wanted, where):
+        """For one year: ({common name: column present}, where in that year's names or
+        _SKIP when a where column is missing that year, actual columns)."""
+        avail = self._src.available()
+        actual_cols = self._src.columns(avail[v.name_for(y).lower()])
+        percol = OrderedDict()
+        for cn in wanted:
+            cols = [c for c in v.columns_for(y) if c.common_name() == cn]
+            if cols and _stata_match(actual_cols, cols[0].name_for(y)) is not None:
+                percol[cn] = cols[0]
+        ywhere = where
+        if isinstance(where, dict):
+            ywhere = OrderedDict()
+            for key, val in where.items():
+                cn, specific = self._common_of(v, key)
+                if specific is not None:  # a year-specific name (HE_SEXID): its years only
+                    cols = [specific] if specific.exists_in(y) else []
+                else:
+                    cols = [c for c in v.columns_for(y) if c.common_name() == cn]
+                if not cols or _stata_match(actual_cols, cols[0].name_for(y)) is None:
+                    return percol, _SKIP, actual_cols  # NULL in this year: no row can match
+                ywhere[cols[0].name_for(y)] = val
+        return percol, ywhere, actual_cols
+
+    def _plan_family(self, v, columns, years, where):
+        use = self._family_years(v, years)
+        wanted, common = self._family_columns(v, columns)
+        parts = []
         kinds_seen = OrderedDict((cn, set()) for cn in wanted)
         for y in use:
-            name = v.name_for(y)
-            actual_cols = self._src.columns(avail[name.lower()])
-            percol = OrderedDict()
-            for cn in wanted:
-                cols = [c for c in v.columns_for(y) if c.common_name() == cn]
-                if cols and _stata_match(actual_cols, cols[0].name_for(y)) is not None:
-                    percol[cn] = cols[0]
-            ywhere = where
-            if isinstance(where, dict):
-                ywhere = OrderedDict()
-                skip = False
-                for key, val in where.items():
-                    cn, specific = self._common_of(v, key)
-                    if specific is not None:  # a year-specific name (HE_SEXID): its years only
-                        cols = [specific] if specific.exists_in(y) else []
-                    else:
-                        cols = [c for c in v.columns_for(y) if c.common_name() == cn]
-                    if not cols or _stata_match(actual_cols, cols[0].name_for(y)) is None:
-                        skip = True  # NULL in this year: no row can match
-                        break
-                    ywhere[cols[0].name_for(y)] = val
-                if skip:
-                    continue
+            percol, ywhere, actual_cols = self._year_columns(v, y, wanted, where)
+            if ywhere is _SKIP:
+                continue
             names = [c.name_for(y) for c in percol.values()]
-            part = self._read_one(v, y, names or actual_cols[:1], ywhere, validate, chunksize)
-            data = OrderedDict()
-            data["year"] = pd.Series(np.full(len(part), y, dtype="int64"))
+            plan = self._plan_one(v, y, names or actual_cols[:1], ywhere)
+            for cn, c in percol.items():
+                kinds_seen[cn].add(c.kind)
+            parts.append((y, plan, percol))
+        return ("family", v, parts, wanted, kinds_seen, common)
+
+    @staticmethod
+    def _year_data(y, part, wanted, percol):
+        data = OrderedDict()
+        data["year"] = pd.Series(np.full(len(part), y, dtype="int64"))
+        for cn in wanted:
+            if cn in percol:
+                data[cn] = part[percol[cn].name_for(y)].reset_index(drop=True)
+            else:
+                data[cn] = None
+        return data
+
+    # -- DuckDB
+    def duckdb(self, memory_limit=None, threads=None):
+        """The DuckDB connection `relation` builds on (created on first use, one per extract).
+
+        For a DuckDB extract, or a DuckDB connection opened as a server, it is that connection;
+        for a folder, an in-memory DuckDB that reads the files where they are. memory_limit
+        (e.g. "4GB") and threads are DuckDB settings; DuckDB spills to disk beyond the limit.
+        """
+        con = getattr(self._src, "duck", None)
+        if con is None:
+            con = getattr(self, "_duck", None)
+        if con is None:
+            if not isinstance(self._src, _FolderSource) or self._src.fmt not in ("parquet", "csv"):
+                raise ExtractError(
+                    f"relation() and duckdb() need DuckDB or a folder of Parquet or CSV files; "
+                    f"{self._src.where} is neither. Use read(..., where=...) or chunks(), which "
+                    "send the columns and filters to the server"
+                )
+            import duckdb
+
+            con = duckdb.connect()
+            self._duck = con
+        if memory_limit is not None:
+            con.execute(f"SET memory_limit = '{_sql_text(memory_limit)}'")
+        if threads is not None:
+            con.execute(f"SET threads = {int(threads)}")
+        return con
+
+    def relation(self, view, columns=None, years=None, where=None):
+        """A view (or a per-year family, years stacked with a `year` column) as a DuckDB relation.
+
+        Nothing is read until the relation is used: DuckDB reads only the columns asked for and
+        pushes `where` into the scan, so derivations (leokit.derive_sql) run inside DuckDB on
+        data bigger than memory. Arguments as for `read`; `where` may also be DuckDB SQL text.
+        Columns come in registry casing with SQL types: BIGINT for ints and flags, DOUBLE,
+        DATE (9999-12-31 kept), VARCHAR (binary keys as upper-case hex). CSV blanks are NULL in
+        nullable text columns and in every non-text column. `relation_sql` gives the SQL.
+        """
+        con = self.duckdb()
+        sql = self.relation_sql(view, columns=columns, years=years, where=where)
+        try:
+            return con.sql(sql)
+        except Exception as e:  # noqa: BLE001 - DuckDB's error, reported once
+            failed = f"{type(e).__name__}: {str(e).strip().splitlines()[0]}"
+        raise ExtractError(f"query failed in {self._src.where}: {failed}\n  {sql}")
+
+    def relation_sql(self, view, columns=None, years=None, where=None):
+        """The DuckDB SQL `relation` runs (SELECT of the needed columns, with a WHERE)."""
+        self.duckdb()  # refuses sources DuckDB cannot read
+        if isinstance(where, str):
+            sql_text = where
+            where = None
+        else:
+            sql_text = None
+        plans = self._plans(view, columns, years, where)
+        if plans[0] == "one":
+            sql = self._select_sql(plans[1], None, None, None)
+        else:
+            _, v, parts, wanted, kinds_seen, common = plans
+            if not parts:
+                parts_sql = [self._empty_family_sql(wanted, kinds_seen, common)]
+            else:
+                parts_sql = [
+                    self._select_sql(plan, y, wanted, (percol, kinds_seen, common))
+                    for y, plan, percol in parts
+                ]
+            sql = "\nUNION ALL\n".join(parts_sql)
+        if sql_text:
+            sql = f"SELECT * FROM (\n{sql}\n) AS _v WHERE {sql_text}"
+        return sql
+
+    def _source_sql(self, plan):
+        """FROM text and {actual column: DuckDB type as stored}."""
+        src = self._src
+        if isinstance(src, _FolderSource):
+            path = _sql_text(os.path.abspath(src.files[plan.actual_name.lower()][1]))
+            if src.fmt == "parquet":
+                return f"read_parquet('{path}')", None
+            return f"read_csv('{path}', all_varchar = true, header = true)", "csv"
+        return src.qualified(plan.actual_name), None
+
+    def _select_sql(self, plan, year, wanted, family):
+        from_sql, how = self._source_sql(plan)
+        types = self._stored_types(plan, from_sql)
+        exprs = []
+        if year is not None:
+            exprs.append(f"CAST({int(year)} AS BIGINT) AS year")
+            percol, kinds_seen, common = family
             for cn in wanted:
+                mixed = len(kinds_seen[cn]) > 1
                 if cn in percol:
-                    data[cn] = part[percol[cn].name_for(y)].reset_index(drop=True)
-                    kinds_seen[cn].add(percol[cn].kind)
+                    c = percol[cn]
+                    a = [a for cc, a in plan.pairs if cc is c][0]
+                    expr = _duck_cast(_q(a), c, types.get(a), how)
+                    if mixed:
+                        expr = f"CAST({expr} AS VARCHAR)"
                 else:
-                    data[cn] = None
-            frames.append(data)
-        return self._stack(frames, wanted, kinds_seen, common)
+                    kinds = kinds_seen[cn] or {common[cn].kind}
+                    kind = "str" if len(kinds) > 1 else next(iter(kinds))
+                    expr = f"CAST(NULL AS {_DUCK_TYPE[kind]})"
+                exprs.append(f"{expr} AS {_q(cn)}")
+        else:
+            for c, a in plan.pairs:
+                out = c.name_for(plan.year) if c is not None else a
+                expr = _duck_cast(_q(a), c, types.get(a), how)
+                exprs.append(f"{expr} AS {_q(out)}")
+        sql = "SELECT {} FROM {}".format(", ".join(exprs), from_sql)
+        clauses = []
+        for c, a, vals in plan.filters:
+            clauses.append(_sql_condition(_duck_cast(_q(a), c, types.get(a), how), vals, True)[0])
+        if plan.sql_where:  # a database source renders `where` itself
+            clauses.append(_inline_params(plan.sql_where, plan.params))
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        return sql
+
+    def _stored_types(self, plan, from_sql):
+        cache = self.__dict__.setdefault("_duck_types", {})
+        if from_sql not in cache:
+            rel = self.duckdb().sql(f"SELECT * FROM {from_sql} LIMIT 0")
+            cache[from_sql] = dict(zip(rel.columns, [str(t) for t in rel.types]))
+        return cache[from_sql]
+
+    @staticmethod
+    def _empty_family_sql(wanted, kinds_seen, common):
+        exprs = ["CAST(NULL AS BIGINT) AS year"]
+        for cn in wanted:
+            kinds = kinds_seen[cn] or {common[cn].kind}
+            kind = "str" if len(kinds) > 1 else next(iter(kinds))
+            exprs.append(f"CAST(NULL AS {_DUCK_TYPE[kind]}) AS {_q(cn)}")
+        return "SELECT {} WHERE false".format(", ".join(exprs))
 
     def _common_of(self, v, key):
         """(common name, the year-specific column when `key` names one, else None)."""
