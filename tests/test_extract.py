@@ -161,48 +161,6 @@ def test_where_filters_on_every_path(folders, server, world):
     assert sql["Edukey"].tolist() == expect["Edukey"].tolist()
 
 
-def test_dbapi_sql_is_three_part_and_chunked(folders, world):
-    class Recorder:
-        """Wraps the DuckDB cursor; records SQL and fetch sizes like a pyodbc spy."""
-
-        def __init__(self, con, log):
-            self.con, self.log = con, log
-
-        def cursor(self):
-            return RecCursor(self.con.cursor(), self.log)
-
-    class RecCursor:
-        def __init__(self, cur, log):
-            self.cur, self.log = cur, log
-
-        def execute(self, sql, params=None):
-            self.log.append(sql)
-            return self.cur.execute(sql, params) if params else self.cur.execute(sql)
-
-        @property
-        def description(self):
-            return self.cur.description
-
-        def fetchmany(self, n):
-            self.log.append(("fetchmany", n))
-            return self.cur.fetchmany(n)
-
-        def fetchall(self):
-            return self.cur.fetchall()
-
-        def close(self):
-            self.cur.close()
-
-    log = []
-    con = lx.connect_duckdb(folders / "duckdb")
-    ex = lx.open(Recorder(con, log), chunksize=4)
-    df = ex.read("leo_earnings", columns=["Edukey", "Earnings"])
-    assert len(df) == 10
-    assert f'SELECT "Edukey", "Earnings" FROM "LEO_i2"."{DEFAULT_SCHEMA}"."leo_earnings"' in log
-    assert log.count(("fetchmany", 4)) == 3  # 4 + 4 + 2 rows
-    con.close()
-
-
 # ------------------------------------------------------------------------------ errors
 def test_missing_view_names_it_where_and_what_is_there(folders, server):
     path = folders / "parquet"

@@ -73,6 +73,15 @@ def recorder(folders):
     con.close()
 
 
+def test_dbapi_sql_is_three_part_and_chunked(recorder):
+    ex = lx.open(recorder, chunksize=4)
+    df = ex.read("leo_earnings", columns=["Edukey", "Earnings"])
+    assert len(df) == 10
+    sql = f'SELECT "Edukey", "Earnings" FROM "LEO_i2"."{DEFAULT_SCHEMA}"."leo_earnings"'
+    assert (sql, None) in recorder.log
+    assert recorder.log.count(("fetchmany", 4)) == 3  # 4 + 4 + 2 rows
+
+
 def _selects(log):
     """The data queries (not the listing of views or the column probes)."""
     return [
