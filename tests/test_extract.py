@@ -28,7 +28,7 @@ def world():
 @pytest.fixture(scope="module")
 def folders(world, tmp_path_factory):
     root = tmp_path_factory.mktemp("ex")
-    for fmt in ("parquet", "csv", "duckdb"):
+    for fmt in ("parquet", "csv", "duckdb", "dta"):
         write_extract(world, root / fmt, fmt=fmt, params={"seed": 1, "scale": 0.1})
     return root
 

@@ -11,25 +11,11 @@ import pytest
 
 import leokit.extract as lx
 from leokit.schema import DEFAULT_SCHEMA
-from leokit.schema.sample import sample_world
-from leokit.synth.writers import write_extract
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT = os.path.join(ROOT, "data_synthetic")
-YEARS = (2007, 2009, 2012, 2013, 2016)
-
-
-@pytest.fixture(scope="module")
-def world():
-    return sample_world(years=YEARS, n=10, seed=11)
-
-
-@pytest.fixture(scope="module")
-def folders(world, tmp_path_factory):
-    root = tmp_path_factory.mktemp("ex")
-    for fmt in ("parquet", "csv", "duckdb", "dta"):
-        write_extract(world, root / fmt, fmt=fmt, params={"seed": 1, "scale": 0.1})
-    return root
+# the small five-year world and its extract in every format that the other extract tests use
+from test_extract import folders, world  # noqa: E402, F401 - fixtures
 
 
 class Recorder:
