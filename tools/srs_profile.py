@@ -4,7 +4,7 @@ statsmodels 0.11.0, scipy 1.4.1), so code meant to be copied into the SRS can be
 
     python tools/srs_profile.py build            # create or reuse .srs-venv/ (git-ignored)
     python tools/srs_profile.py versions         # print what the profile has
-    python tools/srs_profile.py pytest tests/test_derive.py -q
+    python tools/srs_profile.py pytest tests/unit/test_derive.py -q
     python tools/srs_profile.py pytest           # the files in SRS_TEST_FILES
 
 leokit is not installed in the profile: ``pytest`` runs with ``src/`` on PYTHONPATH, which is
@@ -339,8 +339,8 @@ def pytest_env():
 
 
 def default_test_files():
-    """SRS_TEST_FILES of tests/test_srs_profile.py, the one list of tests run on the profile."""
-    path = os.path.join(ROOT, "tests", "test_srs_profile.py")
+    """SRS_TEST_FILES of tests/environment/test_srs_profile.py: the tests run on the profile."""
+    path = os.path.join(ROOT, "tests", "environment", "test_srs_profile.py")
     with open(path) as handle:
         tree = ast.parse(handle.read())
     for node in tree.body:

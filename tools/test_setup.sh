@@ -4,9 +4,9 @@
 set -u
 need=()
 # SRS profile: pyenv's Python 3.7 interpreter (present on these machines); nothing to install.
-# Browser test (tests/test_browser.py): Debian's Chromium, driven by Playwright from the venv.
+# Browser test (tests/environment/test_browser.py): Debian's Chromium, driven by Playwright from the venv.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-# Recipes (tests/test_recipes*.py): R blocks run with Rscript on Debian's R and these CRAN
+# Recipes (tests/recipes/): R blocks run with Rscript on Debian's R and these CRAN
 # packages. Without recommends this is about 32 packages and 54 MB; with them 700 and 1.6 GB.
 r_packages=(r-base-core r-cran-data.table r-cran-estimatr r-cran-plm r-cran-haven)
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -24,7 +24,7 @@ if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
     >/dev/null 2>&1 \
     || echo "tools/test_setup.sh: could not install ${need[*]}; dependent tests will skip" >&2
 fi
-# Spark (tests/test_recipes_spark.py): pyspark into the venv, the test-only extra '.[spark]'.
+# Spark (tests/recipes/test_recipes_spark.py): pyspark into the venv, the test-only extra '.[spark]'.
 # pyspark 4.3.0 is a 456 MB source download, ~50 s to build and install on a 2-core machine,
 # 491 MB in the venv (measured 2026-11-28); it needs Java 17+, so skip it without Java.
 PYTHON="${PYTHON:-.venv/bin/python}"

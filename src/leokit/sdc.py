@@ -71,9 +71,17 @@ class Report:
     cell values, safe to print beside the table; ``to_frame()`` gives one row per entry.
     """
 
-    def __init__(self, title="", rules=""):
+    #: kinds of released output, as output checkers (and ACRO) classify them
+    KINDS = ("frequency", "magnitude", "rate", "percentile", "model", "check")
+
+    def __init__(self, title="", rules="", kind=None, threshold=None, round_base=None):
+        if kind is not None and kind not in self.KINDS:
+            raise ValueError(f"kind={kind!r} is not one of {self.KINDS}")
         self.title = title
         self.rules = rules
+        self.kind = kind
+        self.threshold = threshold
+        self.round_base = round_base
         self.n_cells = 0
         self.suppressed = []
         self.problems = []
@@ -107,6 +115,23 @@ class Report:
         rows = [dict(action="suppressed", **e) for e in self.suppressed]
         rows += [dict(action="problem", **e) for e in self.problems]
         return pd.DataFrame(rows, columns=["action", "cell", "reason", "detail"])
+
+    def to_dict(self):
+        """What an output checker needs about this table, with no cell values: safe to release
+        beside it (``leokit``'s output-checking report is built from it)."""
+        return {
+            "title": self.title,
+            "kind": self.kind,
+            "rules": self.rules,
+            "threshold": self.threshold,
+            "round_base": self.round_base,
+            "n_cells": int(self.n_cells),
+            "n_suppressed": len(self.suppressed),
+            "suppressed_by_reason": self.counts(),
+            "suppressed": [dict(e) for e in self.suppressed],
+            "problems": [dict(e) for e in self.problems],
+            "ok": self.ok,
+        }
 
     def __len__(self):
         return len(self.suppressed) + len(self.problems)
@@ -276,6 +301,9 @@ def safe_counts(
     report = Report(
         "counts of {} by {}".format(what, ", ".join(str(b) for b in by)),
         _rules(threshold, round_base),
+        kind="frequency",
+        threshold=threshold,
+        round_base=round_base,
     )
     n = table[name].values.astype(np.float64)
     small = n < threshold
@@ -351,6 +379,9 @@ def safe_stat(
     report = Report(
         "{} of {} by {}".format(stat, value, ", ".join(str(b) for b in by)),
         _rules(threshold, round_base, None, (n_dom, k_dom, p) if check_dom else None),
+        kind="percentile" if kind == "percentile" else "magnitude",
+        threshold=threshold,
+        round_base=round_base,
     )
     rows = []
     for key, sub in _groups(data, by):
@@ -561,6 +592,9 @@ def safe_crosstab(
             f"units ({unit})" if unit is not None else "rows", index, columns
         ),
         _rules(threshold, round_base, zeros_disclosive),
+        kind="frequency",
+        threshold=threshold,
+        round_base=round_base,
     )
     report.n_cells = raw.size
     for i, j in zip(*np.nonzero(small)):
@@ -620,7 +654,11 @@ def check_table(
         if n.shape != shown.shape:
             raise ValueError(f"counts has shape {n.shape} but the table {shown.shape}")
     report = Report(
-        "check of a table made by hand", _rules(threshold, round_base, zeros_disclosive)
+        "check of a table made by hand",
+        _rules(threshold, round_base, zeros_disclosive),
+        kind="check",
+        threshold=threshold,
+        round_base=round_base,
     )
     report.n_cells = shown.size
     visible = ~np.isnan(shown)

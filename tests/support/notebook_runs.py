@@ -1,0 +1,51 @@
+"""Running a headline notebook with papermill, as the notebook tests do.
+
+`run_notebook(name, tmp, **params)` executes notebooks/<name>.ipynb with the default extract
+(unless `extract` is given) into `tmp`, fails on any error or stderr output (a warning would
+also break the nbval reference; the Monte Carlo runs pass `quiet=False` to allow it), and
+returns the results.json it wrote, with `by_name` (the estimates keyed by name) and `folder`
+(its output folder) added. `synth_extract(folder, seed)` generates a fresh extract for the
+Monte Carlo tests.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import papermill as pm
+
+ROOT = Path(__file__).resolve().parents[2]
+EXTRACT = ROOT / "data_synthetic"
+
+
+def synth_extract(folder, seed, scale=None):
+    """A freshly generated extract with this seed (and scale) in `folder`, via the CLI."""
+    cmd = [sys.executable, "-m", "leokit.cli", "synth", "--seed", str(seed), "--out", str(folder)]
+    if scale is not None:
+        cmd += ["--scale", str(scale)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return folder
+
+
+def run_notebook(name, tmp, quiet=True, **params):
+    nb_path = ROOT / "notebooks" / f"{name}.ipynb"
+    out = Path(tmp)
+    params = {"extract": str(EXTRACT), "output_dir": str(out / "output"), **params}
+    nb = pm.execute_notebook(
+        str(nb_path),
+        str(out / "executed.ipynb"),
+        parameters=params,
+        cwd=str(nb_path.parent),
+        progress_bar=False,
+        kernel_name="python3",
+    )
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    errors = [o for o in outputs if o.get("output_type") == "error"]
+    assert not errors, errors
+    stderr = [o["text"] for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]  # fmt: skip
+    assert not (quiet and stderr), stderr
+    res = json.loads((out / "output" / "results.json").read_text())
+    res["by_name"] = {e["name"]: e for e in res["estimates"]}
+    res["folder"] = out / "output"
+    return res
