@@ -80,7 +80,7 @@ class Areas:
     oa_weight: np.ndarray
 
 
-def make(sizes, rng):
+def make(*, sizes, rng):
     """The areas for `sizes` (config.Sizes)."""
     n_la = sizes.las
     # every region has at least one authority, every authority at least one MSOA
@@ -136,7 +136,7 @@ def make(sizes, rng):
 
     la_anon = alnum_keys(rng, n_la, 9, prefix="LA")
     # parliamentary constituencies: one or two per authority
-    n_pcon = np.where(rng.random(n_la) < 0.5, 1, 2)
+    n_pcon = np.where(rng.random(n_la) < cfg.ONE_CONSTITUENCY, 1, 2)
     la_pcon_start = np.concatenate([[0], np.cumsum(n_pcon)[:-1]])
     total_pcon = int(n_pcon.sum())
     # each MSOA sits in one of its authority's constituencies

@@ -76,6 +76,7 @@ IDACI_LOGIT_MEAN = -1.45
 IDACI_PER_PARTICIPATION_SD = -0.55  # poorer where fewer go to HE
 IDACI_SD = 0.45
 OA_SIZE_SHAPE = 6.0  # gamma shape of output-area population weights (larger: more equal)
+ONE_CONSTITUENCY = 0.5  # authorities with one parliamentary constituency (the rest two)
 
 # ================================================================ schools
 # Shares of the KS4 institution types (schema.codes NFTYPE 20..25).
@@ -282,6 +283,7 @@ BAND_CHANGED_2020 = 0.1  # firms whose employee band moves one band in the 2020 
 # Employee bands by rank of firm size: the share of firms below each band boundary.
 EMPLOYEE_BAND_QUANTILES = (0.30, 0.45, 0.58, 0.70, 0.80, 0.88, 0.93, 0.97)
 PUBLIC_LEGAL_STATUS = 0.5  # firms in sections O, P, Q with a public legal status (5 or 6)
+PUBLIC_LEGAL_STATUS_5 = 0.5  # of those, status 5 (the rest 6)
 LEGAL_STATUS_SHARE = {"1": 0.82, "2": 0.08, "3": 0.06, "4": 0.04}  # the rest
 # Firm-year demand shock eta (log pay): AR(1).
 ETA_RHO, ETA_SD = 0.7, 0.05

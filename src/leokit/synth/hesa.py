@@ -82,7 +82,7 @@ def _date(year, month, day):
     ).astype("datetime64[D]") + (np.asarray(day) - 1).astype("timedelta64[D]")
 
 
-def make(people, courses, applicants, placement, keys, rng):
+def make(*, people, courses, applicants, placement, keys, rng):
     """Who enters, drops out and graduates, and the hesa_{year} views of their instances."""
     n_people = len(people)
     ent = placement.enrol_course >= 0

@@ -30,6 +30,8 @@ from .config import (
 )
 from .ids import alnum_keys, alnum_keys_by_text, big_ints, sort_order
 
+KEY_BLOCK = 1 << 21  # records per block in edukey_codes (no key depends on it)
+
 
 class Keys:
     """Person keys for people 0..n_people-1 and helpers that pick the key a record carries.
@@ -111,7 +113,7 @@ class Keys:
         pid = np.asarray(pid)
         t = np.broadcast_to(np.asarray(tax_year_start), pid.shape)
         code = np.empty(len(pid), dtype=dtype)
-        step = 1 << 21
+        step = KEY_BLOCK
         for a in range(0, len(pid), step):
             p = pid[a : a + step]
             use2 = self.has_edukey2[p] & (t[a : a + step] >= self.edukey2_from[p])

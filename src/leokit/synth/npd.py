@@ -173,7 +173,7 @@ def ks5(people, schools, keys, rng):
     return frame_taken("ks5student_2003_to_2014", None, d, np.argsort(rows, kind="mergesort"))
 
 
-def make(people, areas, schools, keys, rng):
+def make(*, people, areas, schools, keys, rng):
     """The NPD views, keyed by concrete view name."""
     npd_la = alnum_keys(rng, len(areas.la_region), 40, prefix="NL")
     tables = census(people, areas, schools, keys, npd_la, rng)

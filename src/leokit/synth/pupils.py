@@ -114,7 +114,7 @@ def _levels(score, cuts, below):
     return out
 
 
-def make(sizes, areas, schools, rng):
+def make(*, sizes, areas, schools, rng):
     """The pupils of every cohort, living in `areas` and going to `schools`."""
     n_c = sizes.pupils_per_cohort
     n = n_c * len(cfg.COHORTS)

@@ -47,7 +47,7 @@ class Schools:
         return len(self.la)
 
 
-def make(sizes, areas, rng):
+def make(*, sizes, areas, rng):
     """The schools for `sizes` (config.Sizes) in `areas` (areas.Areas)."""
     n_la = len(areas.la_region)
     n = max(sizes.schools, 2 * n_la)

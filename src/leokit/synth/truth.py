@@ -106,7 +106,7 @@ def contextual(people, applicants, courses, policies, areas):
     return out
 
 
-def build(people, courses, policies, applicants, areas, person_years):
+def build(*, people, courses, policies, applicants, areas, person_years):
     """The truth dictionary; person_years: labour.make's counts of person-years in the
     labour market."""
     return {

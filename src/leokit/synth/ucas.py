@@ -170,7 +170,7 @@ class Placement:
     enrol_course: np.ndarray
 
 
-def make_courses(sizes, rng):
+def make_courses(*, sizes, rng):
     """Providers (sizes.providers) of falling quality, each with a course per subject group."""
     n_prov = sizes.providers
     quality = np.sort(rng.normal(0, 1, n_prov))[::-1]
@@ -409,7 +409,7 @@ def place(people, applicants, courses, reduction):
     )
 
 
-def tables(people, applicants, courses, placement, policies, areas, keys, rng):
+def tables(*, people, applicants, courses, placement, policies, areas, keys, rng):
     """The three UCAS views and the two public lookups."""
     n = len(applicants)
     pid = applicants.person
@@ -560,7 +560,7 @@ def tariff_to_grades(total):
     return _GRADE_BY_POINTS[pts]
 
 
-def make(people, courses, areas, rng):
+def make(*, people, courses, areas, rng):
     """Policies, applicants (with their shocks) and where they are placed and enrol."""
     cycles = tuple(range(int(people.cohort.min()) + 2, int(people.cohort.max()) + 3))
     policies = make_policies(courses, areas, cycles, rng)

@@ -88,11 +88,11 @@ def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False, on_stage=No
             on_stage(name, now - clock[0])
             clock[0] = time.perf_counter()
 
-    areas = areas_stage.make(sizes, rngs["areas"])
+    areas = areas_stage.make(sizes=sizes, rng=rngs["areas"])
     step("areas")
-    schools = schools_stage.make(sizes, areas, rngs["schools"])
+    schools = schools_stage.make(sizes=sizes, areas=areas, rng=rngs["schools"])
     step("schools")
-    people = pupils.make(sizes, areas, schools, rngs["pupils"])
+    people = pupils.make(sizes=sizes, areas=areas, schools=schools, rng=rngs["pupils"])
     step("pupils")
     compact = sink is not None
     keys = Keys(len(people), rngs["keys"], compact)
@@ -112,22 +112,59 @@ def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False, on_stage=No
 
     emit({"learner_ae_id_to_pmr_lookup": keys.pmr_lookup()})
     emit({"learner_ae_id_to_edukey_lookup": keys.edukey_lookup()})
-    emit(npd.make(people, areas, schools, keys, rngs["npd"]))
+    emit(npd.make(people=people, areas=areas, schools=schools, keys=keys, rng=rngs["npd"]))
     step("npd")
-    courses = ucas.make_courses(sizes, rngs["ucas"])
-    policies, applicants, placement = ucas.make(people, courses, areas, rngs["ucas"])
-    emit(ucas.tables(people, applicants, courses, placement, policies, areas, keys, rngs["ucas"]))
+    rng = rngs["ucas"]
+    courses = ucas.make_courses(sizes=sizes, rng=rng)
+    policies, applicants, placement = ucas.make(
+        people=people, courses=courses, areas=areas, rng=rng
+    )
+    emit(
+        ucas.tables(
+            people=people,
+            applicants=applicants,
+            courses=courses,
+            placement=placement,
+            policies=policies,
+            areas=areas,
+            keys=keys,
+            rng=rng,
+        )
+    )
     step("ucas")
-    he, hesa_tables = hesa.make(people, courses, applicants, placement, keys, rngs["hesa"])
+    he, hesa_tables = hesa.make(
+        people=people,
+        courses=courses,
+        applicants=applicants,
+        placement=placement,
+        keys=keys,
+        rng=rngs["hesa"],
+    )
     emit(hesa_tables)
     del hesa_tables, placement  # (memory: nothing later reads them)
     keys.forget_pmrs()
     step("hesa")
-    person_years = labour.make(people, he, areas, keys, sizes, rngs["labour"], emit, compact)
+    person_years = labour.make(
+        people=people,
+        he=he,
+        areas=areas,
+        keys=keys,
+        sizes=sizes,
+        rng=rngs["labour"],
+        emit=emit,
+        compact=compact,
+    )
     del he, keys
     emit({"lookup_area": area_lookup(areas)})
     step("labour")
-    planted = truth.build(people, courses, policies, applicants, areas, person_years)
+    planted = truth.build(
+        people=people,
+        courses=courses,
+        policies=policies,
+        applicants=applicants,
+        areas=areas,
+        person_years=person_years,
+    )
     step("truth")
     if bar is not None:
         bar.close()

@@ -39,7 +39,7 @@ from .views import (
 )
 
 
-def make(people, he, areas, keys, sizes, rng, emit, compact=False):
+def make(*, people, he, areas, keys, sizes, rng, emit, compact=False):
     """The labour market. `emit` is given each view (a dict name -> frame) as soon as it is
     made, so that a big view can be written while the next is built; with `compact` the two
     biggest views hold compact columns (see columns.ViewColumns). Returns what the truth
@@ -47,19 +47,48 @@ def make(people, he, areas, keys, sizes, rng, emit, compact=False):
     firms = make_firms(sizes, areas, rng)
     home = residence(people, areas, rng)
     status = education_status(people, he)
-    careers, employers = employment(people, he, status, firms, home, areas, rng)
+    careers, employers = employment(
+        people=people, he=he, status=status, firms=firms, home=home, areas=areas, rng=rng
+    )
 
     jobs = job_years(careers, employers, keys, rng)
     del employers  # (memory: jobs holds what is still needed of them)
     exposure, residents = measure_exposure(
-        jobs, he, status, home, keys, rng, len(firms), len(areas.msoa_rate)
+        jobs=jobs,
+        he=he,
+        status=status,
+        home=home,
+        keys=keys,
+        rng=rng,
+        n_firms=len(firms),
+        n_msoa=len(areas.msoa_rate),
     )
     # the geography view draws nothing: build it now and let its rows go
     edukeys = TextLookup(keys.edukey_table, dtype=keys.edukey_dtype() if compact else None)
-    emit({"leo_geography": geography_view(residents, home, areas, keys, edukeys, compact)})
+    emit(
+        {
+            "leo_geography": geography_view(
+                residents=residents,
+                home=home,
+                areas=areas,
+                keys=keys,
+                edukeys=edukeys,
+                compact=compact,
+            )
+        }
+    )
     del residents, home
 
-    ln_pay = log_pay(people, he, firms, areas, jobs, exposure, status, rng)
+    ln_pay = log_pay(
+        people=people,
+        he=he,
+        firms=firms,
+        areas=areas,
+        jobs=jobs,
+        exposure=exposure,
+        status=status,
+        rng=rng,
+    )
     counts = labour_market_counts(jobs, exposure, status)
     del exposure
     earnings = pay_in_pounds(ln_pay, jobs, careers)
@@ -72,12 +101,30 @@ def make(people, he, areas, keys, sizes, rng, emit, compact=False):
     del below_lel
     rows = keyed_rows(shown_key, jobs.year, keys).astype(index_dtype(len(jobs)))
     del shown_key
-    emit({"leo_earnings": earnings_view(firms, edukeys, rows, jobs, careers, earnings, compact)})
+    emit(
+        {
+            "leo_earnings": earnings_view(
+                firms=firms,
+                edukeys=edukeys,
+                rows=rows,
+                jobs=jobs,
+                careers=careers,
+                earnings=earnings,
+                compact=compact,
+            )
+        }
+    )
     del rows, earnings
 
     emit({"leo_employment": employment_view(jobs, careers, keys, rng)})
     del jobs
-    emit({"leo_benefit": benefit_view(people, careers, status, keys, rng)})
+    emit(
+        {
+            "leo_benefit": benefit_view(
+                people=people, careers=careers, status=status, keys=keys, rng=rng
+            )
+        }
+    )
     del careers
     emit({"leo_self_assessment": self_assessment_view(people, status, keys, rng)})
     emit(

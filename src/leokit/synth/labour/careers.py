@@ -125,7 +125,7 @@ def education_status(people, he):
     return Status(active=active, labour=active & ~in_education)
 
 
-def employment(people, he, status, firms, home, areas, rng):
+def employment(*, people, he, status, firms, home, areas, rng):
     """Jobs year by year: (Careers, Employers)."""
     n, n_years = status.active.shape
     fdt = index_dtype(len(firms))  # days fit int16 and firm indices int32

@@ -183,7 +183,7 @@ def neighbour_share(jobs, job_msoa, residents, he, status, home, keys, n_msoa):
     return share
 
 
-def measure_exposure(jobs, he, status, home, keys, rng, n_firms, n_msoa):
+def measure_exposure(*, jobs, he, status, home, keys, rng, n_firms, n_msoa):
     """(Exposure of each job row, the ResidentYears that leo_geography is made of)."""
     degree = holds_degree(he, jobs.person, jobs.year)
     msoa = home.msoa[jobs.person, jobs.year]

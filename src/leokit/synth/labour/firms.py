@@ -139,7 +139,7 @@ def make_firms(sizes, areas, rng):
     band_2020[moved] = bands[np.clip(band_index[moved] + step, 0, len(bands) - 1)]
     legal = np.where(
         np.isin(section, PUBLIC_SECTIONS) & (rng.random(n) < cfg.PUBLIC_LEGAL_STATUS),
-        np.where(rng.random(n) < 0.5, "5", "6"),
+        np.where(rng.random(n) < cfg.PUBLIC_LEGAL_STATUS_5, "5", "6"),
         rng.choice(
             np.array(list(cfg.LEGAL_STATUS_SHARE)),
             size=n,

@@ -44,7 +44,7 @@ STUDENT_BASE_AGE = 16
 LEL_UNTIL = 2013  # tax years before 2013/14 miss some rows below the LEL
 
 
-def log_pay(people, he, firms, areas, jobs, exposure, status, rng):
+def log_pay(*, people, he, firms, areas, jobs, exposure, status, rng):
     """ln w of every row of `jobs`: the equation of the module docstring, term by term.
 
     A block of rows at a time; the random terms are drawn a block at a time too, in row

@@ -14,6 +14,7 @@ import numpy as np
 from .taxyears import YEARS
 
 BLOCK = 1 << 21  # rows per block when a long computation is done a block at a time
+UNIFORM_ROWS = 1 << 18  # rows of uniforms drawn at a time by uniform_below
 
 
 def index_dtype(n):
@@ -21,14 +22,19 @@ def index_dtype(n):
     return np.int16 if n < 2**15 - 1 else np.int32 if n < 2**31 - 1 else np.int64
 
 
-def blocks(n, size=BLOCK):
-    """(start, stop) of consecutive blocks covering range(n)."""
+def blocks(n, size=None):
+    """(start, stop) of consecutive blocks of `size` (default BLOCK) rows covering range(n).
+
+    No value depends on the block size (tests/synth checks that the extract is the same
+    with tiny blocks): blocks only bound the size of temporaries."""
+    size = BLOCK if size is None else size
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
 
-def uniform_below(rng, shape, p, rows_per_chunk=1 << 18):
+def uniform_below(rng, shape, p, rows_per_chunk=None):
     """rng.random(shape) < p, drawn a block of rows at a time: the same draws (uniform
     doubles take one 64-bit output each, in order) without the (N, T) float array."""
+    rows_per_chunk = UNIFORM_ROWS if rows_per_chunk is None else rows_per_chunk
     out = np.empty(shape, dtype=bool)
     for a in range(0, shape[0], rows_per_chunk):
         b = min(a + rows_per_chunk, shape[0])

@@ -32,7 +32,7 @@ UC_FROM = 2017  # claims from tax year 2017/18 are Universal Credit
 SELF_ASSESSMENT_FROM = 2013  # the first tax year of leo_self_assessment
 
 
-def earnings_view(firms, edukeys, rows, jobs, careers, earnings, compact):
+def earnings_view(*, firms, edukeys, rows, jobs, careers, earnings, compact):
     """leo_earnings from the job rows `rows` (already filtered and in final order);
     edukeys: the TextLookup of EDUKEY codes; earnings: pounds of every job row; compact:
     as ViewColumns. A mover's enterprise earnings are the main stint's share of the year's."""
@@ -145,7 +145,7 @@ def employment_view(jobs, careers, keys, rng):
     )
 
 
-def benefit_view(people, careers, status, keys, rng):
+def benefit_view(*, people, careers, status, keys, rng):
     """leo_benefit: claims by people in the labour market out of work for all or part of a
     year (a claimant keeps one benefit type; Universal Credit types from 2017/18), and long
     in-work disability benefits for a few; claims that overlap or abut are merged."""
@@ -286,7 +286,7 @@ def self_assessment_view(people, status, keys, rng):
     )
 
 
-def geography_view(residents, home, areas, keys, edukeys, compact):
+def geography_view(*, residents, home, areas, keys, edukeys, compact):
     """leo_geography from the ResidentYears rows; home: the Residence (OA by person and
     year); edukeys: the TextLookup of EDUKEY codes; compact: as ViewColumns."""
     gp, gt, abroad, geo_key, oa = (
