@@ -1,6 +1,6 @@
 """Stage 1: small areas. Output areas inside LSOAs inside MSOAs inside local authorities.
 
-    areas = make(Sizes(0.017), rng)
+    areas = make(sizes=Sizes(0.017), rng=rng)
     areas.msoa_rate[people.home_msoa]     # each pupil's young participation rate
 
 Each MSOA has a continuous young participation rate (the POLAR4-like index the contextual

@@ -1,7 +1,8 @@
 """Stage 6: HESA. Per-year instance views for entrants: first degrees (drop-out, completion,
 degree class) and some taught masters straight after.
 
-    he, tables = make(people, courses, applicants, placement, keys, rng)
+    he, tables = make(people=people, courses=courses, applicants=applicants,
+                      placement=placement, keys=keys, rng=rng)
     he.completed, he.end        # per person: what the labour market needs
 
 Each SD of course selectivity changes year-1 drop-out by DROPOUT_PER_SD_SEL and the logit of

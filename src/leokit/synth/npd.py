@@ -1,6 +1,7 @@
 """Stage 4: the NPD views: spring census by year, KS2, KS4 (with duplicate rows) and KS5.
 
-    tables = make(people, areas, schools, keys, rng)   # view name -> DataFrame
+    tables = make(people=people, areas=areas, schools=schools, keys=keys, rng=rng)
+    tables["ks4pupil_2002_to_2014"]      # view name -> DataFrame
 
 Each view is drawn from the pupils' attainment and background (pupils.People) with the
 record-level messiness of the real NPD: dual registrations in the census, extra and exact

@@ -1,6 +1,6 @@
 """Stage 3: pupils. Latent traits, background and attainment at KS2, KS4 and KS5.
 
-    people = make(sizes, areas, schools, rng)
+    people = make(sizes=sizes, areas=areas, schools=schools, rng=rng)
     people.ability, people.tariff_achieved    # one value per person, persons 0..len-1
 
 Everybody in the synthetic England is a pupil of one of five KS4 cohorts; the later stages
@@ -39,7 +39,8 @@ class People:
       family_resources  drives attainment, free school meals, applications and pay
       ambition        drives staying on, applications and offers (correlation 0.3 with
                       ability); the confounder of application choices; raises pay
-      pay_potential   a permanent pay component unrelated to education (SD 1)
+      pay_potential   a permanent pay component unrelated to education (SD 1); with ability,
+                      it sets how high up the firm pay ladder the person looks for work
       employability   drives finding and keeping a job (SD 1)
     Free school meals and special needs:
       fsm_by_year     (n, 6) bool: eligible on census day in Y6 .. Y11 (column 5 = Y11)

@@ -1,6 +1,6 @@
 """Stage 2: schools and colleges, each in a local authority, with a value-added effect.
 
-    schools = make(Sizes(0.017), areas, rng)
+    schools = make(sizes=Sizes(0.017), areas=areas, rng=rng)
     schools.effect[people.school]         # what each pupil's school adds to attainment
 
 Schools never appear by name: the NPD views carry their pseudonymised LAESTAB and URN.

@@ -1,6 +1,7 @@
 """Stage: the planted truth. Structural parameters plus the estimands they imply.
 
-    planted = build(people, courses, policies, applicants, areas, person_years)
+    planted = build(people=people, courses=courses, policies=policies,
+                    applicants=applicants, areas=areas, person_years=counts)
     json.dumps(planted)              # what data_synthetic/truth.json holds
 
 For the contextual-offer design the estimands depend on who complies, so they are computed

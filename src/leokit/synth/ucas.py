@@ -1,9 +1,10 @@
 """Stage 5: UCAS. Courses, contextual-offer policies, applications, offers, firm and
 insurance choices, results-day placement and enrolment.
 
-    courses = make_courses(sizes, rng)
-    policies, applicants, placement = make(people, courses, areas, rng)
-    views = tables(people, applicants, courses, placement, policies, areas, keys, rng)
+    courses = make_courses(sizes=sizes, rng=rng)
+    policies, applicants, placement = make(people=people, courses=courses, areas=areas, rng=rng)
+    views = tables(people=people, applicants=applicants, courses=courses, placement=placement,
+                   policies=policies, areas=areas, keys=keys, rng=rng)
 
 The Dale-Krueger structure: ambition shapes which courses a pupil applies to and (through
 the personal statement, unseen by the researcher) which offers arrive, and it raises pay;

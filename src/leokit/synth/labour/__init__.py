@@ -1,7 +1,8 @@
 """Stage 7: the labour market. Enterprises (IDBR), residence, employment, pay, benefits,
 self-employment, and the leo_* outcome views.
 
-    counts = make(people, he, areas, keys, sizes, rng, emit, compact=False)
+    counts = make(people=people, he=he, areas=areas, keys=keys, sizes=sizes, rng=rng,
+                  emit=emit, compact=False)
 
 Sub-stages, in order (one module each; the random draws happen in this order):
   firms     enterprises, their pay effects, demand shocks and the placement scheme
@@ -21,6 +22,8 @@ Memory: at national scale the person x year arrays and the job rows are the bigg
 the generator holds, so `make` lets each go (`del`) as soon as the last sub-stage that reads
 it is done, and hands each view to `emit` as soon as it is made.
 """
+
+import numpy as np
 
 from .careers import education_status, employment, residence
 from .columns import TextLookup
@@ -96,11 +99,9 @@ def make(*, people, he, areas, keys, sizes, rng, emit, compact=False):
     below_lel = recorded(earnings, jobs, rng)
 
     # leo_earnings: rows with a key and above the LEL, sorted by (Edukey, TaxYear)
-    shown_key = jobs.edukey.copy()
-    shown_key[below_lel] = keys.edukey_blank
-    del below_lel
+    shown_key = np.where(below_lel, keys.edukey_blank, jobs.edukey)
     rows = keyed_rows(shown_key, jobs.year, keys).astype(index_dtype(len(jobs)))
-    del shown_key
+    del below_lel, shown_key
     emit(
         {
             "leo_earnings": earnings_view(

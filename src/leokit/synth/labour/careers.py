@@ -1,9 +1,10 @@
 """Labour sub-stage 2: where people live, whether they are in education, and their jobs,
 by person and tax year.
 
-    home = residence(people, areas, rng)                  # Residence: OA and MSOA by year
-    status = education_status(people, he)                 # Status: active, in the labour market
-    careers, employers = employment(people, he, status, firms, home, areas, rng)
+    home = residence(people, areas, rng)          # Residence: OA and MSOA by year
+    status = education_status(people, he)         # Status: active, in the labour market
+    careers, employers = employment(people=people, he=he, status=status, firms=firms,
+                                    home=home, areas=areas, rng=rng)
 
 Every array here is person x tax year (index into taxyears.YEARS), the biggest of the
 generator. A year at a time: students may hold a term-time job at a shop; people in the

@@ -2,7 +2,8 @@
 graduates at work (co-workers) and at home (neighbours).
 
     jobs = job_years(careers, employers, keys, rng)
-    exposure, residents = measure_exposure(jobs, he, status, home, keys, rng, n_firms, n_msoa)
+    exposure, residents = measure_exposure(jobs=jobs, he=he, status=status, home=home,
+                                           keys=keys, rng=rng, n_firms=n, n_msoa=m)
 
 The shares are computed from exactly what the extract shows, so a researcher computing
 them from the views recovers the planted spillovers:

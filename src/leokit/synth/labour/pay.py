@@ -1,9 +1,10 @@
 """Labour sub-stage 4: pay. The log-pay equation, then pounds in the year and what the
 extract loses of them.
 
-    ln_pay = log_pay(people, he, firms, areas, jobs, exposure, status, rng)
+    ln_pay = log_pay(people=people, he=he, firms=firms, areas=areas, jobs=jobs,
+                     exposure=exposure, status=status, rng=rng)
     pounds = pay_in_pounds(ln_pay, jobs, careers)
-    zero, missing = recorded(pounds, jobs, rng)
+    below_lel = recorded(pounds, jobs, rng)    # also sets the rows recorded as 0 to 0
 
 Log full-year pay of person i in tax year t (a row of JobYears), main employer j = j(i,t),
 MSOA of residence k = k(i,t), for person-years in the labour market:

@@ -3,12 +3,13 @@ and person x year arrays of the earlier sub-stages. Nothing here changes a value
 equation or the truth reads; the views draw only record-level messiness (uncertain dates,
 benefit claims, self-assessment returns).
 
-    earnings_view(firms, edukeys, rows, jobs, careers, pounds, compact)   # leo_earnings
-    geography_view(residents, home, areas, keys, edukeys, compact)        # leo_geography
-    employment_view(jobs, careers, keys, rng)                             # leo_employment
-    benefit_view(people, careers, status, keys, rng)                      # leo_benefit
-    self_assessment_view(people, status, keys, rng)                       # leo_self_assessment
-    idbr_view(firms), scheme_view(firms)                                  # the IDBR lookups
+    emit({"leo_employment": employment_view(jobs, careers, keys, rng)})
+    emit({"leo_self_assessment": self_assessment_view(people, status, keys, rng)})
+
+One function per view: earnings_view (leo_earnings), geography_view (leo_geography),
+employment_view (leo_employment), benefit_view (leo_benefit), self_assessment_view
+(leo_self_assessment), idbr_view and scheme_view (the enterprise lookups).
+earnings_view, geography_view and benefit_view take their many inputs as keywords.
 
 Keyed views (Edukey, TaxYear) keep the first row of each key and year, sorted by key text
 (rows.keyed_rows); spell views are sorted by key and start date.
