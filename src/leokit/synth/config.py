@@ -145,7 +145,7 @@ LEVEL3_PER_SCHOOL_EFFECT = 0.5
 PREDICTION_SD = 0.25
 PREDICTION_OPTIMISM = 0.10  # predicted grades run this many SD above the true level
 EXAM_SD = 0.30
-TARIFF_MEAN = 112  # best three A levels, tariff points, of the average A-level pupil (BBB)
+TARIFF_MEAN = 112  # best three A levels, tariff points, of the average A-level pupil (BBC)
 TARIFF_PER_SD = 24  # tariff points per SD of attainment (also scales offer noise in UCAS)
 AAB_FACILITATING_SHARE = 0.6  # pupils with AAB or better whose subjects are facilitating
 
@@ -306,7 +306,7 @@ EMPLOY_LOGIT_PER_EMPLOYABILITY = 0.9
 STAY_LOGIT = 2.4  # logit of staying employed into the next year
 STAY_LOGIT_PER_EMPLOYABILITY = 0.6
 RECESSION_YEARS = (2009, 2012)  # tax years (start) of the recession, inclusive
-RECESSION_LOGIT = -0.5  # on the stay logit; half of it (as a share) on finding a job
+RECESSION_LOGIT = -0.5  # added to the stay logit; finding a job is 1 + this / 2 times as likely
 STAY_WHOLE_YEAR = 0.93  # of those who stay employed, employed all year
 MOVE_RATE = 0.13  # of those who stay employed, the share who change employer
 NATIONAL_JOB_SEARCH = 0.10  # job seekers choosing among firms anywhere, not in their region

@@ -152,7 +152,7 @@ def employment(*, people, he, status, firms, home, areas, rng):
         student = status.active[:, i] & ~lab
         degree = holds_degree(he, everyone, i)
         recession = cfg.RECESSION_LOGIT if recession_from <= t <= recession_to else 0.0
-        # students: a term-time or summer job for some
+        # students: a term-time or summer job for some (starting 60+ days before year end)
         sj = student & (rng.random(n) < cfg.STUDENT_JOB)
         s0 = rng.integers(0, nd - 60, n)
         s1 = np.minimum(s0 + rng.integers(*cfg.STUDENT_JOB_DAYS, n), nd)
@@ -161,11 +161,12 @@ def employment(*, people, he, status, firms, home, areas, rng):
             cfg.STAY_LOGIT + cfg.STAY_LOGIT_PER_EMPLOYABILITY * people.employability + recession
         )
         stay = lab & prev_end & was_labour & (rng.random(n) < p_stay)
-        leave_day = rng.integers(30, nd - 1, n)
+        leave_day = rng.integers(30, nd - 1, n)  # for those who leave during the year
         cont_full = stay & (rng.random(n) < cfg.STAY_WHOLE_YEAR)
         cont_part = stay & ~cont_full  # employed from day 0, leaves during the year
         enter = lab & ~stay & (rng.random(n) < p_emp * (1.0 + recession / 2))
         first_lab = lab & ~was_labour
+        # a first job after education starts in the summer or autumn; a later one any time
         enter_day = np.where(first_lab, rng.integers(60, 200, n), rng.integers(0, nd - 20, n))
         emp_i = sj | cont_full | cont_part | enter
         emp[:, i] = emp_i
