@@ -879,7 +879,8 @@ def safe_bins(
     """
     _check_frame(df)
     _require(df, [x, y, unit])
-    if len({str(x), str(y), str(unit)}) < (3 if unit is not None else 2):
+    names = [c for c in (x, y, unit) if c is not None]
+    if len(set(map(str, names))) < len(names):
         raise ValueError(f"x={x!r}, y={y!r} and unit={unit!r} must be different columns")
     _check_rules(threshold, round_base)
     _check_nk(nk, p)
