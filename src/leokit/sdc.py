@@ -628,7 +628,7 @@ def _plan(stat, values, value):
     return kind, q, report_kind, binary
 
 
-def _stat_rules(report_kind, kind, q, threshold, round_base, check_dom, nk, p):
+def _stat_rules(report_kind, threshold, round_base, check_dom, nk, p):
     extra = []
     if report_kind in ("rate", "frequency"):
         extra.append(
@@ -696,7 +696,7 @@ def _evaluate(values, ucodes, gid, n_groups, kind, q, binary, threshold, check_d
     return out
 
 
-def _stat_columns(cells, kind, report_kind, threshold, round_base, round_to):
+def _stat_columns(cells, report_kind, round_base, round_to):
     """(shown n, shown statistic, reasons) as arrays from the evaluated cells."""
     n = np.array([c[0] for c in cells], dtype=np.float64)
     result = np.array([c[1] for c in cells], dtype=np.float64)
@@ -750,9 +750,10 @@ def safe_stat(
     * other statistics: when every unit in the cell has the same value (class disclosure);
     * percentiles: when fewer than ``threshold`` units lie at or below, or at or above, the
       percentile (so p1 needs about 100 x threshold units, the median about 2 x threshold);
-    * sums, means, standard deviations and variances (magnitudes): when the cell fails
-      dominance, the (n, k) rule ``nk`` or the p% rule ``p``, applied to each unit's total
-      contribution (``dominance=False`` switches it off; percentiles have no dominance rule).
+    * sums, means, standard deviations and variances (magnitudes, not rates): when the cell
+      fails dominance, the (n, k) rule ``nk`` or the p% rule ``p``, applied to each unit's
+      total contribution (``dominance=False`` switches it off; percentiles and rates have no
+      dominance rule: the percentile and complement rules cover them).
 
     Rates are computed from the rounded counts (``rounded_rate``: rows with the outcome over
     rows with a value, each rounded to ``round_base``; with one row per unit that is the shown
@@ -776,7 +777,7 @@ def safe_stat(
     check_dom = bool(dominance) and kind in _MAGNITUDE_STATS and report_kind == "magnitude"
     report = Report(
         "{} of {} by {}".format(stat, value, ", ".join(str(b) for b in by)),
-        _stat_rules(report_kind, kind, q, threshold, round_base, check_dom, nk, p),
+        _stat_rules(report_kind, threshold, round_base, check_dom, nk, p),
         kind=report_kind,
         threshold=threshold,
         round_base=round_base,
@@ -798,9 +799,7 @@ def safe_stat(
         reason, detail = cell[2], cell[3]
         if reason:
             report.add(_label(by, tuple(groups[c].iloc[g] for c in by)), reason, detail)
-    n, n_col, stat_col, why = _stat_columns(
-        cells, kind, report_kind, threshold, round_base, round_to
-    )
+    n, n_col, stat_col, why = _stat_columns(cells, report_kind, round_base, round_to)
     table = groups
     table["n"] = n_col
     table[str(stat)] = stat_col
@@ -898,7 +897,7 @@ def safe_bins(
     check_dom = bool(dominance) and kind in _MAGNITUDE_STATS and report_kind == "magnitude"
     report = Report(
         f"{stat} of {y} in bins of {x}",
-        _stat_rules(report_kind, kind, q, threshold, round_base, check_dom, nk, p),
+        _stat_rules(report_kind, threshold, round_base, check_dom, nk, p),
         kind=report_kind,
         threshold=threshold,
         round_base=round_base,
@@ -933,9 +932,7 @@ def safe_bins(
         if reason:
             label = f"bin {g} [{edges[g]:g}, {edges[g + 1]:g})"
             report.add(label, reason, detail)
-    n, n_col, stat_col, why = _stat_columns(
-        cells, kind, report_kind, threshold, round_base, round_to
-    )
+    n, n_col, stat_col, why = _stat_columns(cells, report_kind, round_base, round_to)
     table["n"] = n_col
     table[str(stat)] = stat_col
     shown = why == ""
