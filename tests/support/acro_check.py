@@ -24,6 +24,12 @@ bug in leokit.sdc or a new kind of difference to add to ``EXPLANATIONS``.
 Rule parameters (``threshold``, ``zeros_disclosive``; dominance stays at both tools' shared
 defaults n=2, k=0.9, p=0.10) are keyword arguments of ``compare`` and are given to both.
 
+A spec as ``leokit.release`` records it for a released table (``{"function": "safe_stat",
+"by": ..., "value": ..., ...}``, the sdc function's own argument names) works too, with its
+saved microdata as ``frame``: ``safe_counts``, ``safe_stat``, ``safe_crosstab`` map to the
+tables above, and ``safe_bins`` to a 'stat' table by bin (each bin is checked like a
+``safe_stat`` cell). Its ``threshold`` and ``zeros_disclosive`` are used unless given.
+
 ACRO's rules, as read from its source (acro 1.0.2: ``sdcchecks.py``, ``table_utils.py``,
 ``tablemodeldetails.py``, the ontology files ``analyses.json``, ``statbarns.json``,
 ``risks.json``): every table gets MinimumThresholdCheck (rows per cell from
@@ -388,8 +394,36 @@ def _value_why(key, leo_value, acro_value, acro_values, frame, spec, dims, facts
 # the comparison
 
 
-def compare(frame, spec, threshold=sdc.THRESHOLD, zeros_disclosive=True):
+_FUNCTIONS = {"safe_counts": "counts", "safe_stat": "stat", "safe_crosstab": "crosstab"}
+
+
+def _from_release(frame, spec):
+    """(frame, spec) for a spec recorded by leokit.release (the sdc function's arguments)."""
+    spec = dict(spec)
+    function = spec.pop("function")
+    if function in _FUNCTIONS:
+        spec["table"] = _FUNCTIONS[function]
+        return frame, spec
+    if function == "safe_bins":
+        edges = sdc._bin_edges(spec["bins"], spec.get("limits"))
+        x = frame[spec["x"]].astype("float64").values
+        idx = np.searchsorted(edges, x, side="right") - 1
+        idx = np.where(x == edges[-1], len(edges) - 2, idx)
+        inside = (idx >= 0) & (idx < len(edges) - 1)
+        binned = frame[inside].assign(bin=idx[inside])
+        stat = {"table": "stat", "by": "bin", "value": spec["y"], "stat": spec.get("stat", "mean")}
+        return binned, dict(spec, **stat)
+    raise ValueError(f"no ACRO comparison for {function!r}")
+
+
+def compare(frame, spec, threshold=None, zeros_disclosive=None):
     """The cells on which leokit.sdc and ACRO disagree for the table ``spec`` of ``frame``."""
+    if "function" in spec:
+        frame, spec = _from_release(frame, spec)
+    if threshold is None:
+        threshold = spec.get("threshold") or sdc.THRESHOLD
+    if zeros_disclosive is None:
+        zeros_disclosive = spec.get("zeros_disclosive", True)
     spec = dict(spec, zeros_disclosive=zeros_disclosive)
     name = spec.get("name") or "{} {}".format(
         spec["table"],

@@ -206,6 +206,29 @@ def test_standard_deviation_dof_mask():
     assert [(d.cell, d.acro) for d in diffs] == [("g=a", "dof"), ("g=b", "dof")]
 
 
+def test_specs_as_leokit_release_records_them():
+    # the sdc function's own arguments, as release.Outputs.checked saves them with the
+    # table's microdata in work_dir
+    df = groups({"a": 30, "b": 8, None: 12})
+    df["y"] = ([1, 0] * 30)[: len(df)]
+    df["x"] = np.linspace(-3, 3, len(df))
+    spec = {"function": "safe_stat", "by": ["g"], "value": "v", "stat": "median", "unit": "id",
+            "threshold": 10, "round_base": 5, "missing": "missing"}  # fmt: skip
+    assert unexplained(compare(df, spec)) == []
+    counts = {"function": "safe_counts", "by": "g", "unit": None, "name": "people"}
+    assert unexplained(compare(df, counts)) == []
+    bins = {"function": "safe_bins", "x": "x", "y": "y", "bins": [-3, -1, 0, 1, 3], "unit": "id",
+            "stat": "mean", "cutoff": 0.0, "limits": None}  # fmt: skip
+    diffs = compare(df, bins)
+    assert unexplained(diffs) == []
+    # the inner bins have 8 rows (both hide them); the outer 17, about 8 with y=1: only
+    # leokit's complement rule hides those
+    assert {d.cell for d in diffs} == {"bin=0", "bin=3"}
+    assert {d.why for d in diffs} == {COMPLEMENT}
+    with pytest.raises(ValueError, match="no ACRO comparison for 'check_table'"):
+        compare(df, {"function": "check_table"})
+
+
 def test_the_checker_reports_what_it_cannot_explain():
     facts = {
         "key": ("a",), "rows": 30, "rows_with_value": 30, "units": 30, "rows_complete": 30,
