@@ -30,7 +30,7 @@ The rules, with the SRS rules of thumb as defaults (``THRESHOLD`` = 10, ``ROUND_
 * **Class disclosure.** A cell in which every unit has the same value is suppressed for every
   statistic of a value (mean, sum, sd, variance, percentiles): the statistic is then that
   value, so it says something about each member of the group (e.g. that all had zero pay).
-* **Dominance** for magnitudes (sums, means, sd, variance): the (n, k) rule with n=2, k=0.9
+* **Dominance** for magnitudes (sums, means, sd, variance; not rates): the (n, k) rule with n=2, k=0.9
   (the two largest contributors hold more than 90% of the total) and the p% rule with p=0.10
   (the total less the two largest is under 10% of the largest, so the second-largest could
   estimate the largest to within 10%), on each unit's total contribution. These are the
