@@ -178,7 +178,7 @@ def _leokit(frame, spec, threshold, zeros_disclosive):
         for i, r in enumerate(table.index):
             for j, c in enumerate(table.columns):
                 key = (_key_part(r), _key_part(c))
-                status[key] = reasons.get(sdc._cell_label(table, i, j), "")
+                status[key] = reasons.get(sdc.twoway.cell_label(table, i, j), "")
                 values[key] = float(table.iat[i, j])
         return status, values, dims
     dims = [spec["by"]] if isinstance(spec["by"], str) else list(spec["by"])
@@ -198,7 +198,7 @@ def _leokit(frame, spec, threshold, zeros_disclosive):
     for i in range(len(table)):
         labels = tuple(table[d].iloc[i] for d in dims)
         key = _key(labels)
-        status[key] = reasons.get(sdc._label(dims, labels), "")
+        status[key] = reasons.get(sdc.rules.key_label(dims, labels), "")
         values[key] = float(table[column].iloc[i])
     return status, values, dims
 
@@ -405,7 +405,7 @@ def _from_release(frame, spec):
         spec["table"] = _FUNCTIONS[function]
         return frame, spec
     if function == "safe_bins":
-        edges = sdc._bin_edges(spec["bins"], spec.get("limits"))
+        edges = sdc.bins.bin_edges(spec["bins"], spec.get("limits"))
         x = frame[spec["x"]].astype("float64").values
         idx = np.searchsorted(edges, x, side="right") - 1
         idx = np.where(x == edges[-1], len(edges) - 2, idx)

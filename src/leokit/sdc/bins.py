@@ -33,7 +33,7 @@ from .rules import (
 from .tables import evaluate_cells, parse_stat, stat_columns, stat_plan, stat_rules_text
 
 
-def _bin_edges(bins, limits):
+def bin_edges(bins, limits):
     if isinstance(bins, numbers.Integral) and not isinstance(bins, bool):
         if bins < 1:
             raise ValueError(f"bins must be a number of bins >= 1 or a list of edges, got {bins!r}")
@@ -105,7 +105,7 @@ def safe_bins(
     check_nk(nk, p)
     check_positive("round_to", round_to, allow_none=True)
     parse_stat(stat)
-    edges = _bin_edges(bins, limits)
+    edges = bin_edges(bins, limits)
     if cutoff is not None:
         if not is_number(cutoff) or not np.any(np.isclose(edges, cutoff, rtol=0, atol=1e-12)):
             raise ValueError(
