@@ -201,9 +201,16 @@ def _learn_names(statement, names):
                     learn(proj.alias, _kind(proj.this, names))
 
 
-def _fix_arithmetic(statement, names, text, dialect):
-    """Make ``/`` and ``AVG`` follow T-SQL's integer rules (see the module docstring)."""
+def _fix_arithmetic(statement, names, text, dialect, kind=None):
+    """Make ``/`` and ``AVG`` follow T-SQL's integer rules (see the module docstring).
+    ``kind(node)`` types an operand ('int', 'real' or None); by default from ``names``
+    (leokit.tsql passes its own resolver, which knows the script's tables)."""
     from sqlglot import exp
+
+    if kind is None:
+
+        def kind(node):
+            return _kind(node, names)
 
     def refuse(node, what):
         raise SqlError(
@@ -213,7 +220,7 @@ def _fix_arithmetic(statement, names, text, dialect):
         )
 
     for node in list(statement.find_all(exp.Div)):
-        left, right = _kind(node.left, names), _kind(node.right, names)
+        left, right = kind(node.left), kind(node.right)
         if "real" in (left, right):
             continue
         if left == right == "int":
@@ -221,14 +228,14 @@ def _fix_arithmetic(statement, names, text, dialect):
         else:
             refuse(node, "the division")
     for node in list(statement.find_all(exp.Avg)):
-        kind = _kind(node.this, names)
-        if kind == "int":
+        avg_kind = kind(node.this)
+        if avg_kind == "int":
             target = node.parent if isinstance(node.parent, exp.Window) else node
             value = target.copy()
             if dialect == "duckdb":  # DuckDB's CAST rounds; Spark's truncates like T-SQL
                 value = exp.Anonymous(this="TRUNC", expressions=[value])
             target.replace(exp.Cast(this=value, to=exp.DataType.build("BIGINT")))
-        elif kind is None:
+        elif avg_kind is None:
             refuse(node, "the average")
 
 
