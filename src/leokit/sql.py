@@ -43,7 +43,9 @@ say the same in words):
 - **``PERCENTILE_CONT``** becomes Spark's exact ``percentile`` (sqlglot writes the approximate
   ``percentile_approx``). DuckDB's ``quantile_cont`` is exact already.
 
-Only what the recipes need is covered: no ``DECLARE``, ``WHILE``, ``EXEC`` or dynamic SQL.
+Only what the recipes need is covered here. Whole SRS scripts (``GO`` batches, ``DECLARE``,
+``IF``/``WHILE``, ``EXEC``, ``OBJECT_ID`` guards, ``UPDATE ... FROM``, ``TOP ... WITH TIES``...)
+run with ``run_script`` (leokit.tsql, ``leokit sql run``), which builds on the rules above.
 """
 
 import os
@@ -56,6 +58,7 @@ __all__ = [
     "run_duckdb",
     "register_spark_views",
     "run_spark",
+    "run_script",
 ]
 
 #: the project schema the recipes are written with (SRS: your project number)
@@ -515,3 +518,11 @@ def run_spark(spark, tsql, views=None, all_results=False):
         return frame.toPandas() if returns_rows else None
 
     return _pick(_execute(run, statements, "Spark"), all_results)
+
+
+# ------------------------------------------------------------------------------ whole scripts
+def run_script(script, extract, keep_going=False, **kwargs):
+    """Run a whole SRS T-SQL script on an extract in DuckDB: see leokit.tsql.run_script."""
+    from leokit.tsql import run_script as run
+
+    return run(script, extract, keep_going=keep_going, **kwargs)

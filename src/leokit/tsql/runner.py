@@ -23,6 +23,7 @@ from leokit.tsql import script as S
 from leokit.tsql.kinds import kind_of_duckdb, kind_of_type
 from leokit.tsql.translate import (
     Unsupported,
+    bracket_temp_names,
     parse_one,
     prepare,
     translate,
@@ -106,6 +107,14 @@ class ScriptRun:
 
     def summary(self):
         return f"{self.statements} statements, {len(self._failed)} failed"
+
+    def table(self, name):
+        """A table the script left, by its T-SQL name ('#lookup', 'fft.earnings',
+        'tempdb..#t'), as a DataFrame."""
+        parts = _split_name(name)
+        parts = [None] * (3 - len(parts)) + parts
+        cat, schema, tbl = self._session.resolve(parts[0] or None, parts[1] or None, parts[2])
+        return self.con.execute(f'SELECT * FROM "{cat}"."{schema}"."{tbl}"').df()
 
     def close(self):
         if self.con is not None:
@@ -581,7 +590,8 @@ class _Runner:
     def condition(self, node, key, idiom):
         def check():
             self.s.frame.stmt = None
-            ast = parse_one(f"SELECT CASE WHEN {node.cond} THEN 1 ELSE 0 END", idiom)
+            cond = bracket_temp_names(node.cond)
+            ast = parse_one(f"SELECT CASE WHEN {cond} THEN 1 ELSE 0 END", idiom)
             out = translate_ast(ast, self.s, self.run_names, idiom)
             value = self.s.con.execute(out.sqls[-1]).fetchone()[0]
             self.s.rowcount = 0  # SQL Server resets @@ROWCOUNT after IF/WHILE tests it
@@ -1003,6 +1013,7 @@ def run_script(
         raise
     run = ScriptRun(con, database, echo)
     session = Session(con, extract_dbs, extract_schema, schema or extract_schema, run)
+    run._session = session
     runner = _Runner(session, run, keep_going, max_iterations)
     runner.run_names = session.run_names = dict(_registry_kinds())
     try:

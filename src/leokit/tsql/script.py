@@ -223,6 +223,17 @@ class _Parser:
         while self.peek() is not None and self.peek().token_type == TokenType.SEMICOLON:
             self.i += 1
 
+    def kw_at(self, j):
+        """The keyword at token j, unless it is part of a name (#drop, @end, t.end)."""
+        t = self.toks[j] if 0 <= j < len(self.toks) else None
+        k = kw(t)
+        if k is None or j == 0:
+            return k
+        prev = self.toks[j - 1]
+        if prev.token_type in (TokenType.HASH, TokenType.PARAMETER, TokenType.DOT) and prev.end + 1 == t.start:  # fmt: skip
+            return None
+        return k
+
     def span(self, a, b):
         """Source text of tokens a..b (inclusive)."""
         return self.text[self.toks[a].start : self.toks[b].end + 1]
@@ -291,7 +302,7 @@ class _Parser:
             t = self.peek()
             if t is None:
                 raise ScriptSyntaxError(self.line(start), f"{k} without a statement to run")
-            tk = kw(t)
+            tk = self.kw_at(self.i)
             if t.token_type == TokenType.L_PAREN:
                 depth += 1
             elif t.token_type == TokenType.R_PAREN:
@@ -329,7 +340,7 @@ class _Parser:
         depth = case = 0
         while self.i < len(self.toks):
             t = self.peek()
-            tk = kw(t)
+            tk = self.kw_at(self.i)
             if t.token_type == TokenType.L_PAREN:
                 depth += 1
             elif t.token_type == TokenType.R_PAREN:

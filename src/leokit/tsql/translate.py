@@ -107,7 +107,7 @@ def classify_skip(tokens):
     w = _words(tokens, 6)
     if w[0] in ("CREATE", "DROP", "ALTER") and "INDEX" in w[1:5]:
         return _SKIP_REASON["index"]
-    if w[0] == "UPDATE STATISTICS" or (w[0] == "CREATE" and w[1] == "STATISTICS"):
+    if w[1] == "STATISTICS" and w[0] in ("UPDATE", "CREATE", "DROP"):
         return _SKIP_REASON["storage"]
     if w[0] in ("CHECKPOINT", "DBCC"):
         return _SKIP_REASON["storage"]
@@ -171,6 +171,7 @@ def prepare(stmt):
     depth = 0
     in_set = w[0] == "UPDATE"
     set_started = False
+    _bracket_temp_names(toks, ed)
     for i, t in enumerate(toks):
         k = kw(t)
         if t.token_type == TokenType.L_PAREN:
@@ -223,6 +224,46 @@ def prepare(stmt):
                 f"{w[0]} TOP ... PERCENT", "TOP ... PERCENT is supported in SELECT only"
             )
     return ed.text(), extra
+
+
+def _bracket_temp_names(toks, ed):
+    """#name and ##name as one quoted name, [#name]: sqlglot reads #inner or #order (a
+    keyword after the #) as an error, and a column qualified with a temp table's name
+    (#t.col) loses its #."""
+    i = 0
+    while i < len(toks):
+        if toks[i].token_type != TokenType.HASH:
+            i += 1
+            continue
+        j = i
+        while j < len(toks) and toks[j].token_type == TokenType.HASH and j - i < 2:
+            j += 1
+        name = toks[j] if j < len(toks) else None
+        adjacent = name is not None and name.start == toks[j - 1].end + 1
+        if adjacent and name.token_type not in _TEXT_TOKEN_TYPES and re.match(r"^\w+$", name.text):  # fmt: skip
+            ed.drop.update(range(i, j))
+            ed.before[j] = "[" + "#" * (j - i)
+            ed.after[j] = "]"
+        i = j + 1
+
+
+_TEXT_TOKEN_TYPES = {TokenType.STRING, TokenType.NATIONAL_STRING, TokenType.IDENTIFIER}
+
+
+def bracket_temp_names(text):
+    """The same for a bare expression (an IF or WHILE condition)."""
+    from leokit.tsql.script import Stmt, _Tokenizer
+
+    try:
+        toks = _Tokenizer().tokenize(text)
+    except Exception:  # noqa: BLE001 - sqlglot reports the error when it parses
+        return text
+    if not toks:
+        return text
+    stmt = Stmt("sql", text, 1, toks, 0)
+    ed = _Edit(stmt)
+    _bracket_temp_names(toks, ed)
+    return ed.text()
 
 
 def _after_top(toks, i):
@@ -1032,6 +1073,15 @@ def _map_tables(root, ctx, skip_alias_targets=()):
                 continue
         if isinstance(table.this, (exp.Anonymous, exp.Func)) and not isinstance(table.this, exp.Parameter):  # fmt: skip
             continue  # a table-valued function
+        in_from = isinstance(table.parent, (exp.From, exp.Join)) or (
+            isinstance(table.parent, (exp.Update, exp.Delete)) and table.arg_key == "this"
+        )
+        if in_from and not table.alias and not isinstance(table.this, exp.Parameter):
+            # #t.col and wip#sc.col name the table: keep that name as its alias
+            flags = table.this.args if isinstance(table.this, exp.Identifier) else {}
+            prefix = "##" if flags.get("global_") else "#" if flags.get("temporary") else ""
+            name = table.name if table.name.startswith("#") else prefix + table.name
+            table.set("alias", exp.TableAlias(this=exp.to_identifier(name, quoted=True)))
         ctx.map_table(table)
 
 
