@@ -246,13 +246,16 @@ SCORES = """
 
 
 def test_top_with_ties_percent_and_distinct():
-    script = SCORES + """
+    script = (
+        SCORES
+        + """
         select top (2) with ties id from #s order by score
         select top 2 id from #s order by score, id
         select top 50 percent id from #s order by id desc
         select top 34 percent with ties id from #s order by score desc
         select distinct top 2 with ties score from #s order by score
     """
+    )
     with run(script) as r:
         ids = [sorted(f.iloc[:, 0].tolist()) for f in r.results]
         assert ids[0] == [1, 2, 3]  # 20 ties with the 2nd row
@@ -263,7 +266,9 @@ def test_top_with_ties_percent_and_distinct():
 
 
 def test_cross_apply_and_outer_apply():
-    script = SCORES + """
+    script = (
+        SCORES
+        + """
         select s.id, best.score as best_in_group
         from #s s
         cross apply (select top 1 t.score from #s t where t.grp = s.grp order by t.score desc) best
@@ -281,6 +286,7 @@ def test_cross_apply_and_outer_apply():
                      having count(*) > 0) later
         order by s.id
     """
+    )
     with run(script) as r:
         assert r.results[0]["best_in_group"].tolist() == [20, 20, 30, 30, 40, 40]
         assert r.results[1].values.tolist() == [[1, 1], [1, 10], [2, 2], [2, 20]]
@@ -290,7 +296,9 @@ def test_cross_apply_and_outer_apply():
 
 # ------------------------------------------------------------------------------ UPDATE, DELETE
 def test_update_alias_from_joins():
-    script = SCORES + """
+    script = (
+        SCORES
+        + """
         create table #bonus (grp varchar(5), extra int)
         insert #bonus values ('a', 5), ('b', 7)
 
@@ -312,6 +320,7 @@ def test_update_alias_from_joins():
         select id, score from #s order by id
         select id, best from #best order by id
     """
+    )
     with run(script) as r:
         assert r.results[0]["score"].tolist() == [15, 25, 27, 30, 30, 40]
         best = r.results[1]["best"].tolist()
@@ -342,7 +351,9 @@ def test_update_and_delete_through_a_derived_table_or_cte():
         select pid, start_date, end_date from #spell order by pid, start_date
     """
     with run(script) as r:
-        got = [(p, str(s)[:10], None if pd.isna(e) else str(e)[:10]) for p, s, e in r.results[0].values]  # fmt: skip
+        got = [
+            (p, str(s)[:10], None if pd.isna(e) else str(e)[:10]) for p, s, e in r.results[0].values
+        ]
         assert got == [
             (1, "2020-01-01", "2020-02-29"),
             (1, "2020-03-01", None),
@@ -351,7 +362,9 @@ def test_update_and_delete_through_a_derived_table_or_cte():
 
 
 def test_delete_join_and_delete_top_in_batches():
-    script = SCORES + """
+    script = (
+        SCORES
+        + """
         create table #drop (grp varchar(5))
         insert #drop values ('c')
         delete s from #s s join #drop d on d.grp = s.grp
@@ -365,6 +378,7 @@ def test_delete_join_and_delete_top_in_batches():
         end
         select @rounds as rounds, (select count(*) from #s) as left_over
     """
+    )
     with run(script) as r:
         assert r.results[0].iloc[0].tolist() == [2, 0]  # 4 rows: 3, then 1
 
@@ -443,9 +457,19 @@ def test_integer_division_average_and_casts_truncate():
 
 def test_isnumeric_and_its_documented_edge_cases():
     cases = {
-        "12": 1, "-1.5": 1, "1e3": 1, "1d5": 1, " 7 ": 1, "+.5": 1, "abc": 0, "": 0,
-        "1,000": 0, "$5": 0, "-": 0, ".": 0,  # SQL Server says 1 for these four: not copied
-    }  # fmt: skip
+        "12": 1,
+        "-1.5": 1,
+        "1e3": 1,
+        "1d5": 1,
+        " 7 ": 1,
+        "+.5": 1,
+        "abc": 0,
+        "": 0,
+        "1,000": 0,
+        "$5": 0,
+        "-": 0,
+        ".": 0,  # SQL Server says 1 for these four: not copied
+    }
     values = ", ".join(f"('{k}')" for k in cases)
     script = f"""
         create table #c (code varchar(10))
@@ -459,7 +483,9 @@ def test_isnumeric_and_its_documented_edge_cases():
 
 
 def test_len_ignores_trailing_spaces():
-    script = "select len('ab  ') as a, len('  ab') as b, len('') as c, len(null) as d, len(12345) as e"  # fmt: skip
+    script = (
+        "select len('ab  ') as a, len('  ab') as b, len('') as c, len(null) as d, len(12345) as e"
+    )
     with run(script) as r:
         got = r.results[0].iloc[0].tolist()
         assert got[:3] == [2, 4, 0] and pd.isna(got[3]) and got[4] == 5
@@ -496,6 +522,9 @@ def test_create_table_computed_column_identity_and_primary_key():
         insert #pay (edukey, year, value, self_employed) values ('K3', 2021, 7, 3)
         insert #pay select 'K1', 2019, 1, 0
         select row_id, edukey, tax_year, self_employed from #pay order by row_id
+        truncate table #pay
+        insert #pay select 'K4', 2022, 9, 0
+        select row_id, tax_year from #pay
     """
     with run(script, keep_going=True) as r:
         assert len(r.failures) == 1
@@ -508,6 +537,7 @@ def test_create_table_computed_column_identity_and_primary_key():
             [2, "K2", "2019/20", 1],
             [3, "K3", "2020/21", 1],  # any non-zero is 1 in a bit
         ]
+        assert r.results[1].values.tolist() == [[1, "2021/22"]]  # TRUNCATE restarts IDENTITY
 
 
 def test_indexes_and_storage_options_are_skipped_and_logged():
@@ -579,7 +609,7 @@ def test_exec_of_a_string_and_its_own_scope():
     """
     with run(script) as r:
         assert [f.iloc[0, 0] for f in r.results] == [3, 3, 1, 1]
-    with pytest.raises(ScriptError, match=r"line 1 \(in the EXEC at line 2\).*@n is not declared"):  # fmt: skip
+    with pytest.raises(ScriptError, match=r"line 1 \(in the EXEC at line 2\).*@n is not declared"):
         run("declare @n int = 1\nexec ('select @n as x')\n")
 
 
@@ -608,20 +638,109 @@ def test_schema_option_maps_the_scripts_project_schema():
     script = 'select count(*) as n from LEO_i2."2002237".leo_earnings'
     with run(script, schema="2002237") as r:
         assert r.results[0]["n"].iloc[0] == len(parquet("leo_earnings", columns=["Edukey"]))
-    with pytest.raises(ScriptError, match=r'schema leo_synth.*--schema 2002237'):
+    with pytest.raises(ScriptError, match=r"schema leo_synth.*--schema 2002237"):
         run(script)
 
 
 def test_use_switches_the_database_for_two_part_names():
-    script = "use LEO_i2\nselect count(*) as n from leo_synth.leo_benefit\nuse my_project\ncreate table t (a int)\n"  # fmt: skip
+    script = "use LEO_i2\nselect count(*) as n from leo_synth.leo_benefit\nuse my_project\ncreate table t (a int)\n"
     with run(script) as r:
         assert r.results[0]["n"].iloc[0] == len(parquet("leo_benefit", columns=["EduKey"]))
         assert rows(r, "SELECT count(*) FROM work.main.t") == [(0,)]
 
 
 def test_datepart_weekday_counts_from_sunday():
-    with run("select datepart(dw, cast('2024-06-02' as date)) as sun, datepart(weekday, cast('2024-06-08' as date)) as sat") as r:  # fmt: skip
+    with run(
+        "select datepart(dw, cast('2024-06-02' as date)) as sun, datepart(weekday, cast('2024-06-08' as date)) as sat"
+    ) as r:
         assert r.results[0].iloc[0].tolist() == [1, 7]
+
+
+# ------------------------------------------------------------------------------ a whole project
+PROJECT = """
+    -- Set-up that can run again: our own schema and work tables.
+    if schema_id('proj') is null
+        exec ('create schema proj');
+
+    if object_id('proj.person') is null
+    begin
+        create table proj.person (
+            person_id int identity(1, 1) not null,
+            ae_id bigint not null primary key,
+            edukey varchar(20) collate Latin1_General_BIN
+        );
+        create unique index ix_person_edukey on proj.person (edukey) include (person_id);
+    end
+    else truncate table proj.person;
+
+    if object_id('proj.pay') is null
+    create table proj.pay (
+        person_id int not null,
+        year_end smallint not null,
+        pay bigint not null,
+        tax_year as cast(year_end - 1 as varchar(4)) + '-' + right(cast(year_end as varchar(4)), 2),
+        primary key (person_id, year_end)
+    );
+    else truncate table proj.pay;
+    GO
+
+    -- The lookup in batches (the views have no index).
+    if object_id('tempdb..#keys') is not null drop table #keys;
+    create table #keys (ae_id bigint not null, edukey varchar(20) not null);
+    declare @from bigint = 0;
+    while 1 = 1
+    begin
+        insert #keys
+        select top (5000) with ties AE_ID, EDUKEY
+        from LEO_i2.leo_synth.learner_ae_id_to_edukey_lookup
+        where AE_ID > @from
+        order by AE_ID;
+        if @@rowcount < 5000 break;
+        select @from = max(ae_id) from #keys;
+    end
+
+    -- One EDUKEY per person: the smallest.
+    insert proj.person (ae_id)
+    select distinct ae_id from #keys;
+
+    update p
+    set edukey = k.edukey
+    from proj.person p
+    join (select ae_id, min(edukey) as edukey from #keys group by ae_id) k on k.ae_id = p.ae_id;
+
+    insert proj.pay
+    select p.person_id, left(e.TaxYear, 4) + 1, sum(e.Earnings)
+    from LEO_i2.leo_synth.leo_earnings e
+    join proj.person p on p.edukey = e.Edukey collate Latin1_General_BIN
+    where e.Earnings > 0
+    group by p.person_id, left(e.TaxYear, 4);
+
+    select tax_year, count(*) as people, sum(pay) as pay
+    from proj.pay
+    group by tax_year
+    order by tax_year;
+"""
+
+
+def test_a_project_script_gives_what_pandas_gives(tmp_path):
+    lookup = parquet("learner_ae_id_to_edukey_lookup")
+    first = lookup.groupby("AE_ID")["EDUKEY"].min().rename("Edukey").reset_index()
+    pay = parquet("leo_earnings", columns=["Edukey", "TaxYear", "Earnings"])
+    pay = pay[pay["Earnings"] > 0].merge(first, on="Edukey")
+    pay["year_end"] = pay["TaxYear"] // 100 + 1
+    per_person = pay.groupby(["AE_ID", "year_end"], as_index=False)["Earnings"].sum()
+    want = per_person.groupby("year_end").agg(people=("AE_ID", "size"), pay=("Earnings", "sum"))
+    want.index = [f"{y - 1}-{str(y)[2:]}" for y in want.index]
+    db = tmp_path / "proj.duckdb"
+    for attempt in range(2):  # and once more over the tables the first run left
+        with run(PROJECT, database=str(db)) as r:
+            got = r.results[0].set_index("tax_year")
+            assert got.index.tolist() == want.index.tolist()
+            assert got["people"].tolist() == want["people"].tolist()
+            assert got["pay"].tolist() == want["pay"].tolist()
+            person = r.table("proj.person")
+            assert person["person_id"].tolist() == list(range(1, len(first) + 1))
+            assert len(notes(r)) == (1 if attempt == 0 else 0)  # the unique index, skipped
 
 
 # ------------------------------------------------------------------------------ failures
@@ -662,10 +781,14 @@ def test_without_keep_going_the_first_failure_stops_with_one_message():
     [
         ("begin try\n  select 1\nend try\nbegin catch\n  select 2\nend catch", 1, "TRY"),
         ("set rowcount 100", 1, "SET ROWCOUNT"),
-        ("declare @s varchar(10) = ''\nselect @s = @s + Edukey from LEO_i2.leo_synth.leo_earnings", 2, "row by row"),  # fmt: skip
+        (
+            "declare @s varchar(10) = ''\nselect @s = @s + Edukey from LEO_i2.leo_synth.leo_earnings",
+            2,
+            "row by row",
+        ),
         ("insert #t exec dbo.p", 1, "INSERT ... EXEC"),
         ("create procedure dbo.p as select 1", 1, "CREATE PROCEDURE"),
-        ("select 1 as a\nif 1 = 1\nbegin\n  select 2 as b\n", 3, "BEGIN without a matching END"),  # fmt: skip
+        ("select 1 as a\nif 1 = 1\nbegin\n  select 2 as b\n", 3, "BEGIN without a matching END"),
         ("select * from SomeOtherDb.dbo.t", 1, "SomeOtherDb is not in the extract"),
         ("select patindex('%a%', 'cat') as p", 1, "PATINDEX"),
     ],
@@ -693,7 +816,9 @@ def test_leokit_sql_run(tmp_path):
     lines = out.splitlines()
     assert "no 2099 view in this project" in lines
     line = textwrap.dedent(GUARDED).splitlines().index("select") + 1
-    assert lines[-2].startswith(f"result set 1 (line {line}): 1 rows x 5 columns: hash_only_is_null")  # fmt: skip
+    assert lines[-2].startswith(
+        f"result set 1 (line {line}): 1 rows x 5 columns: hash_only_is_null"
+    )
     assert lines[-1] == f"9 statements, 0 failed; tables kept in {db}"
     assert db.exists()
 
@@ -716,19 +841,37 @@ def test_bad_input_names_the_argument_and_writes_nothing(tmp_path):
     script.write_text("select 1 as a\n")
     db = tmp_path / "new.duckdb"
     watch = [tmp_path]
-    expect_cli_error(["sql", "run", tmp_path / "missing.sql", "--extract", EXTRACT], "missing.sql", watch=watch)  # fmt: skip
-    expect_cli_error(["sql", "run", script, "--extract", tmp_path / "nowhere"], "nowhere", watch=watch)  # fmt: skip
+    expect_cli_error(
+        ["sql", "run", tmp_path / "missing.sql", "--extract", EXTRACT], "missing.sql", watch=watch
+    )
+    expect_cli_error(
+        ["sql", "run", script, "--extract", tmp_path / "nowhere"], "nowhere", watch=watch
+    )
     expect_cli_error(["sql", "run", script], "--extract", watch=watch)
-    expect_cli_error(["sql", "run", script, "--extract", EXTRACT, "--schema", "a-b"], "--schema", watch=watch)  # fmt: skip
-    expect_cli_error(["sql", "run", script, "--extract", EXTRACT, "--database", tmp_path], "folder", watch=watch)  # fmt: skip
-    expect_cli_error(["sql", "run", script, "--extract", EXTRACT, "--database", tmp_path / "no" / "x.duckdb"], "does not exist", watch=watch)  # fmt: skip
+    expect_cli_error(
+        ["sql", "run", script, "--extract", EXTRACT, "--schema", "a-b"], "--schema", watch=watch
+    )
+    expect_cli_error(
+        ["sql", "run", script, "--extract", EXTRACT, "--database", tmp_path], "folder", watch=watch
+    )
+    expect_cli_error(
+        ["sql", "run", script, "--extract", EXTRACT, "--database", tmp_path / "no" / "x.duckdb"],
+        "does not exist",
+        watch=watch,
+    )
     expect_cli_error(["sql"], "run", watch=watch)
     expect_error(lambda: run_script("  ", EXTRACT), "empty", watch=watch)
     expect_error(lambda: run_script(str(tmp_path / "gone.sql"), EXTRACT), "gone.sql", watch=watch)
-    expect_error(lambda: run_script(str(script), str(tmp_path), database=str(db)), "manifest", watch=watch)  # fmt: skip
+    expect_error(
+        lambda: run_script(str(script), str(tmp_path), database=str(db)), "manifest", watch=watch
+    )
     not_duckdb = tmp_path / "notes.duckdb"
     not_duckdb.write_text("not a database")
-    expect_error(lambda: run_script(str(script), EXTRACT, database=str(not_duckdb)), "notes.duckdb", watch=watch)  # fmt: skip
+    expect_error(
+        lambda: run_script(str(script), EXTRACT, database=str(not_duckdb)),
+        "notes.duckdb",
+        watch=watch,
+    )
     assert not db.exists()
 
 

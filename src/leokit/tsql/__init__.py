@@ -50,7 +50,9 @@ Translated (leokit.tsql.translate; sqlglot does the rest of the T-SQL to DuckDB 
   (shown as 1/0 in results), ``float`` DOUBLE, ``money`` DECIMAL(19,4), ``decimal`` without
   precision DECIMAL(18,0), string lengths dropped.
 - ``SELECT ... INTO t`` (a permanent table here, unlike leokit.sql.run_duckdb),
-  ``INSERT t SELECT`` (INTO optional), ``TRUNCATE TABLE``, ``DROP TABLE [IF EXISTS]``,
+  ``INSERT t SELECT`` (INTO optional), ``TRUNCATE TABLE`` (restarts IDENTITY at its seed;
+  done as drop-and-create, since DuckDB empties a keyed table row by row),
+  ``DROP TABLE [IF EXISTS] a, b``,
   ``CREATE SCHEMA [AUTHORIZATION x]``, ``CREATE VIEW``, ``ALTER TABLE ... ADD``, ``MERGE``.
 - ``UPDATE alias SET ... FROM t alias JOIN ...`` (any join kind; if the join gives a
   target row several matches one is taken, as SQL Server does), ``DELETE a FROM t a JOIN
@@ -86,7 +88,7 @@ Known differences from SQL Server (not copied)
   collation ignores case, and ``'a' = 'a '`` there); char(n) is not padded.
 - Text converted to int that is not a whole number (``'2.5'``) rounds here; SQL Server
   stops with a conversion error. Too-long text is stored whole (SQL Server: an error).
-- A UNIQUE index is not checked; TRUNCATE does not reset an IDENTITY; float-to-text
+- A UNIQUE index is not checked; float-to-text
   conversion and datetime-to-text formats differ; datetime + number (days) is not
   translated; DATEFIRST, DATEFORMAT and LANGUAGE settings are refused.
 """

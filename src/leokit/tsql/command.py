@@ -49,20 +49,40 @@ def add_parser(sub):
         "the script's own schemas and tables go to --database (or memory).",
     )
     r.add_argument("script", metavar="SCRIPT.sql", help="the T-SQL script")
-    r.add_argument("--extract", required=True, metavar="DIR",
-                   help="extract folder (Parquet or DuckDB), e.g. data_synthetic")  # fmt: skip
-    r.add_argument("--keep-going", action="store_true",
-                   help="report every failed statement and carry on")  # fmt: skip
-    r.add_argument("--schema", type=_schema_name, default=None, metavar="NAME",
-                   help="the project schema the script's three-part names use "
-                   "(default: the extract's, leo_synth)")  # fmt: skip
-    r.add_argument("--database", metavar="FILE", default=None,
-                   help="DuckDB file for the script's own tables (created if missing, "
-                   "kept); default: in memory")  # fmt: skip
-    r.add_argument("--threads", type=_threads, default=None, metavar="N",
-                   help="DuckDB threads (1: float sums reproducible bit for bit)")  # fmt: skip
-    r.add_argument("--verbose", "-v", action="store_true",
-                   help="also print the rows each statement affected")  # fmt: skip
+    r.add_argument(
+        "--extract",
+        required=True,
+        metavar="DIR",
+        help="extract folder (Parquet or DuckDB), e.g. data_synthetic",
+    )
+    r.add_argument(
+        "--keep-going", action="store_true", help="report every failed statement and carry on"
+    )
+    r.add_argument(
+        "--schema",
+        type=_schema_name,
+        default=None,
+        metavar="NAME",
+        help="the project schema the script's three-part names use "
+        "(default: the extract's, leo_synth)",
+    )
+    r.add_argument(
+        "--database",
+        metavar="FILE",
+        default=None,
+        help="DuckDB file for the script's own tables (created if missing, "
+        "kept); default: in memory",
+    )
+    r.add_argument(
+        "--threads",
+        type=_threads,
+        default=None,
+        metavar="N",
+        help="DuckDB threads (1: float sums reproducible bit for bit)",
+    )
+    r.add_argument(
+        "--verbose", "-v", action="store_true", help="also print the rows each statement affected"
+    )
     return p
 
 
@@ -103,7 +123,9 @@ def run_command(args):
             cols = ", ".join(str(c) for c in frame.columns)
             if len(cols) > 120:
                 cols = cols[:117] + "..."
-            print(f"result set {i} (line {line}): {len(frame)} rows x {frame.shape[1]} columns: {cols}")  # fmt: skip
+            print(
+                f"result set {i} (line {line}): {len(frame)} rows x {frame.shape[1]} columns: {cols}"
+            )
         where = f"; tables kept in {args.database}" if args.database else ""
         print(run.summary() + where)
         return EXIT_OK if run.ok else EXIT_FAILED

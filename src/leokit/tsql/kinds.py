@@ -27,15 +27,35 @@ def _types(*names):
     return {getattr(_T, n) for n in names if hasattr(_T, n)}
 
 
-_INT = _types("TINYINT", "UTINYINT", "SMALLINT", "USMALLINT", "INT", "UINT", "BIGINT",
-              "UBIGINT", "INT128", "HUGEINT", "MEDIUMINT")  # fmt: skip
+_INT = _types(
+    "TINYINT",
+    "UTINYINT",
+    "SMALLINT",
+    "USMALLINT",
+    "INT",
+    "UINT",
+    "BIGINT",
+    "UBIGINT",
+    "INT128",
+    "HUGEINT",
+    "MEDIUMINT",
+)
 _DEC = _types("DECIMAL", "MONEY", "SMALLMONEY", "BIGDECIMAL", "UDECIMAL")
 _REAL = _types("FLOAT", "DOUBLE")
 _STR = _types("CHAR", "NCHAR", "VARCHAR", "NVARCHAR", "TEXT", "NAME", "UUID", "XML")
 _DATE = _types("DATE", "DATE32")
-_DATETIME = _types("DATETIME", "DATETIME2", "DATETIMEOFFSET", "SMALLDATETIME", "TIMESTAMP",
-                   "TIMESTAMPTZ", "TIMESTAMPLTZ", "TIMESTAMP_S", "TIMESTAMP_MS",
-                   "TIMESTAMP_NS")  # fmt: skip
+_DATETIME = _types(
+    "DATETIME",
+    "DATETIME2",
+    "DATETIMEOFFSET",
+    "SMALLDATETIME",
+    "TIMESTAMP",
+    "TIMESTAMPTZ",
+    "TIMESTAMPLTZ",
+    "TIMESTAMP_S",
+    "TIMESTAMP_MS",
+    "TIMESTAMP_NS",
+)
 _TIME = _types("TIME", "TIMETZ")
 _BIT = _types("BIT", "BOOLEAN")
 _BIN = _types("BINARY", "VARBINARY", "BLOB", "IMAGE")
@@ -46,9 +66,17 @@ def kind_of_type(dt):
     if dt is None:
         return None
     t = dt.this
-    for kinds, name in ((_INT, "int"), (_DEC, "dec"), (_REAL, "real"), (_STR, "str"),
-                        (_DATE, "date"), (_DATETIME, "datetime"), (_TIME, "time"),
-                        (_BIT, "bit"), (_BIN, "bin")):  # fmt: skip
+    for kinds, name in (
+        (_INT, "int"),
+        (_DEC, "dec"),
+        (_REAL, "real"),
+        (_STR, "str"),
+        (_DATE, "date"),
+        (_DATETIME, "datetime"),
+        (_TIME, "time"),
+        (_BIT, "bit"),
+        (_BIN, "bin"),
+    ):
         if t in kinds:
             return name
     return None
@@ -60,12 +88,25 @@ def kind_of_duckdb(type_name):
     if t.startswith("DECIMAL"):
         return "dec"
     table = {
-        "TINYINT": "int", "SMALLINT": "int", "INTEGER": "int", "BIGINT": "int",
-        "HUGEINT": "int", "UTINYINT": "int", "USMALLINT": "int", "UINTEGER": "int",
-        "UBIGINT": "int", "UHUGEINT": "int", "FLOAT": "real", "DOUBLE": "real",
-        "VARCHAR": "str", "UUID": "str", "DATE": "date", "TIME": "time",
-        "BOOLEAN": "bit", "BLOB": "bin",
-    }  # fmt: skip
+        "TINYINT": "int",
+        "SMALLINT": "int",
+        "INTEGER": "int",
+        "BIGINT": "int",
+        "HUGEINT": "int",
+        "UTINYINT": "int",
+        "USMALLINT": "int",
+        "UINTEGER": "int",
+        "UBIGINT": "int",
+        "UHUGEINT": "int",
+        "FLOAT": "real",
+        "DOUBLE": "real",
+        "VARCHAR": "str",
+        "UUID": "str",
+        "DATE": "date",
+        "TIME": "time",
+        "BOOLEAN": "bit",
+        "BLOB": "bin",
+    }
     if t in table:
         return table[t]
     if t.startswith("TIMESTAMP"):
@@ -84,25 +125,89 @@ def higher(*kinds):
 
 
 _STRING_FUNCS = (
-    exp.Left, exp.Right, exp.Substring, exp.Upper, exp.Lower, exp.Trim, exp.Replace,
-    exp.Concat, exp.ConcatWs, exp.Reverse, exp.Repeat, exp.Stuff, exp.TimeToStr, exp.DPipe,
-    exp.GroupConcat, exp.Initcap, exp.Pad,
-)  # fmt: skip
+    exp.Left,
+    exp.Right,
+    exp.Substring,
+    exp.Upper,
+    exp.Lower,
+    exp.Trim,
+    exp.Replace,
+    exp.Concat,
+    exp.ConcatWs,
+    exp.Reverse,
+    exp.Repeat,
+    exp.Stuff,
+    exp.TimeToStr,
+    exp.DPipe,
+    exp.GroupConcat,
+    exp.Initcap,
+    exp.Pad,
+)
 _INT_FUNCS = (
-    exp.Count, exp.Length, exp.StrPosition, exp.DateDiff, exp.Year, exp.Month, exp.Day,
-    exp.Extract, exp.RowNumber, exp.Rank, exp.DenseRank, exp.Ntile, exp.ObjectId, exp.Sign,
-)  # fmt: skip
+    exp.Count,
+    exp.Length,
+    exp.StrPosition,
+    exp.DateDiff,
+    exp.Year,
+    exp.Month,
+    exp.Day,
+    exp.Extract,
+    exp.RowNumber,
+    exp.Rank,
+    exp.DenseRank,
+    exp.Ntile,
+    exp.ObjectId,
+    exp.Sign,
+)
 _BOOL = (
-    exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.And, exp.Or, exp.Not, exp.Like,
-    exp.ILike, exp.In, exp.Between, exp.Is, exp.Exists,
-)  # fmt: skip
+    exp.EQ,
+    exp.NEQ,
+    exp.GT,
+    exp.GTE,
+    exp.LT,
+    exp.LTE,
+    exp.And,
+    exp.Or,
+    exp.Not,
+    exp.Like,
+    exp.ILike,
+    exp.In,
+    exp.Between,
+    exp.Is,
+    exp.Exists,
+)
 _SAME_AS_ARG = (
-    exp.Sum, exp.Min, exp.Max, exp.Avg, exp.Abs, exp.Round, exp.Floor, exp.Ceil, exp.Pow,
-    exp.Nullif, exp.Neg, exp.Paren, exp.Alias, exp.Window, exp.Ordered, exp.Distinct,
+    exp.Sum,
+    exp.Min,
+    exp.Max,
+    exp.Avg,
+    exp.Abs,
+    exp.Round,
+    exp.Floor,
+    exp.Ceil,
+    exp.Pow,
+    exp.Nullif,
+    exp.Neg,
+    exp.Paren,
+    exp.Alias,
+    exp.Window,
+    exp.Ordered,
+    exp.Distinct,
     exp.Collate,
-)  # fmt: skip
-_REAL_FUNCS = (exp.Sqrt, exp.Exp, exp.Ln, exp.Log, exp.Stddev, exp.StddevPop, exp.StddevSamp,
-               exp.Variance, exp.VariancePop, exp.Quantile, exp.PercentileCont)  # fmt: skip
+)
+_REAL_FUNCS = (
+    exp.Sqrt,
+    exp.Exp,
+    exp.Ln,
+    exp.Log,
+    exp.Stddev,
+    exp.StddevPop,
+    exp.StddevSamp,
+    exp.Variance,
+    exp.VariancePop,
+    exp.Quantile,
+    exp.PercentileCont,
+)
 
 
 class Kinds:
@@ -309,7 +414,7 @@ class Kinds:
             isinstance(p, exp.Star) or (isinstance(p, exp.Column) and isinstance(p.this, exp.Star))
             for p in query.expressions
         ):
-            return [self.of(p.this if isinstance(p, exp.Alias) else p) for p in query.expressions]  # fmt: skip
+            return [self.of(p.this if isinstance(p, exp.Alias) else p) for p in query.expressions]
         outs = self.outputs(query)
         return None if outs is None else list(outs.values())
 

@@ -36,18 +36,23 @@ __all__ = ["ScriptError", "Failure", "ScriptRun", "run_script", "MAX_ITERATIONS"
 MAX_ITERATIONS = 100_000
 WORK = "work"
 
-_HARMLESS_OPTIONS = {
-    "NOCOUNT", "ANSI_WARNINGS", "ANSI_NULLS", "QUOTED_IDENTIFIER", "ARITHABORT",
-    "XACT_ABORT", "STATISTICS", "TRANSACTION", "DEADLOCK_PRIORITY", "LOCK_TIMEOUT",
-    "ANSI_PADDING", "ANSI_NULL_DFLT_ON", "CONCAT_NULL_YIELDS_NULL", "NUMERIC_ROUNDABORT",
-    "IMPLICIT_TRANSACTIONS", "NOEXEC", "FMTONLY", "ANSI_DEFAULTS", "CURSOR_CLOSE_ON_COMMIT",
-    "QUERY_GOVERNOR_COST_LIMIT", "TEXTSIZE",
-}  # fmt: skip
+_HARMLESS_OPTIONS = set(
+    """
+    NOCOUNT ANSI_WARNINGS ANSI_NULLS QUOTED_IDENTIFIER ARITHABORT XACT_ABORT STATISTICS
+    TRANSACTION DEADLOCK_PRIORITY LOCK_TIMEOUT ANSI_PADDING ANSI_NULL_DFLT_ON
+    CONCAT_NULL_YIELDS_NULL NUMERIC_ROUNDABORT IMPLICIT_TRANSACTIONS NOEXEC FMTONLY
+    ANSI_DEFAULTS CURSOR_CLOSE_ON_COMMIT QUERY_GOVERNOR_COST_LIMIT TEXTSIZE
+    """.split()
+)
 #: options whose non-default value changes results: accepted only at their default
 _OPTION_DEFAULTS = {
-    "ANSI_NULLS": "ON", "CONCAT_NULL_YIELDS_NULL": "ON", "NOEXEC": "OFF", "FMTONLY": "OFF",
-    "IMPLICIT_TRANSACTIONS": "OFF", "ANSI_DEFAULTS": None,
-}  # fmt: skip
+    "ANSI_NULLS": "ON",
+    "CONCAT_NULL_YIELDS_NULL": "ON",
+    "NOEXEC": "OFF",
+    "FMTONLY": "OFF",
+    "IMPLICIT_TRANSACTIONS": "OFF",
+    "ANSI_DEFAULTS": None,
+}
 
 
 class ScriptError(SqlError):
@@ -173,7 +178,9 @@ def _literal(value, dtype):
     elif isinstance(value, float):
         inner = exp.Literal.number(repr(value))
     elif isinstance(value, (datetime.date, datetime.time)):
-        text = value.isoformat(sep=" ") if isinstance(value, datetime.datetime) else value.isoformat()  # fmt: skip
+        text = (
+            value.isoformat(sep=" ") if isinstance(value, datetime.datetime) else value.isoformat()
+        )
         inner = exp.Literal.string(text)
     else:
         inner = exp.Literal.string(str(value))
@@ -315,6 +322,47 @@ class Session:
             return None
         return [r[0] for r in rows if not (r[2] or "").startswith("nextval(") and not r[3]]
 
+    def truncate(self, table):
+        """TRUNCATE TABLE as DuckDB statements: the table dropped and created again from its
+        own definition (DuckDB deletes from a primary key's index row by row: minutes for a
+        large table), its IDENTITY sequences restarted at their seeds, as SQL Server does."""
+        if not isinstance(table, exp.Table) or table.args.get("catalog") is None:
+            return [f"TRUNCATE TABLE {table.sql('duckdb')}"]
+        cat, schema, name = table.catalog, table.db, table.name
+        key = [cat.lower(), schema.lower(), name.lower()]
+        row = self.con.execute(
+            "SELECT sql FROM duckdb_tables() WHERE lower(database_name) = ? "
+            "AND lower(schema_name) = ? AND lower(table_name) = ?",
+            key,
+        ).fetchone()
+        if row is None:  # DuckDB's own message names the table
+            return [f"TRUNCATE TABLE {table.sql('duckdb')}"]
+        qt = f'"{cat}"."{schema}"."{name}"'
+        out = [f"DROP TABLE {qt}"]
+        for col, _, default, _ in self._catalog_rows(cat, schema, name):
+            if not (default or "").startswith("nextval("):
+                continue
+            seq = f"{name}__{col}__identity"
+            found = self.con.execute(
+                "SELECT comment FROM duckdb_sequences() "
+                "WHERE lower(database_name) = ? AND lower(schema_name) = ? "
+                "AND lower(sequence_name) = ?",
+                [cat.lower(), schema.lower(), seq.lower()],
+            ).fetchone()
+            m = re.match(r"^IDENTITY\((-?\d+), (-?\d+)\)$", (found[0] or "") if found else "")
+            if m:
+                qs = f'"{cat}"."{schema}"."{seq}"'
+                temp = "TEMP " if cat == "temp" else ""
+                out += [
+                    f"DROP SEQUENCE {qs}",
+                    f"CREATE {temp}SEQUENCE {qs} START {m.group(1)} INCREMENT {m.group(2)}",
+                    f"COMMENT ON SEQUENCE {qs} IS 'IDENTITY({m.group(1)}, {m.group(2)})'",
+                ]
+        if cat == "temp":
+            return out + [row[0]]
+        # the definition names schema.table: create it from its own database
+        return out + [f'USE "{cat}"', row[0], f"USE {WORK}"]
+
     def invalidate(self):
         self._cols = {}
 
@@ -330,7 +378,11 @@ class Session:
             return None
         parts = [None] * (3 - len(parts)) + parts
         catalog, db, obj = parts
-        if obj.startswith("#") and (catalog or "").lower() != "tempdb" and self.current_db != "tempdb":  # fmt: skip
+        if (
+            obj.startswith("#")
+            and (catalog or "").lower() != "tempdb"
+            and self.current_db != "tempdb"
+        ):
             self.note(
                 ("object_id", obj),
                 f"OBJECT_ID('{name}') is NULL, as in SQL Server: a temp table is found as "
@@ -414,6 +466,8 @@ class Session:
                     "of its batch: GO ends it, and an EXEC'd string has its own)",
                 )
             self.declare_types(decl)  # declared in a branch that did not run: NULL
+        if frame.types[key] == "table":
+            raise Unsupported("table variables", f"@{name} is a table variable: read it in FROM")
         return _literal(frame.values.get(key), frame.types[key])
 
     def declare_types(self, stmt):
@@ -443,7 +497,9 @@ class Session:
 
     def evaluate(self, nodes, idiom):
         """Values of T-SQL expressions (one row), computed by DuckDB."""
-        select = exp.Select(expressions=[exp.alias_(n, f"__leokit_{i}") for i, n in enumerate(nodes)])  # fmt: skip
+        select = exp.Select(
+            expressions=[exp.alias_(n, f"__leokit_{i}") for i, n in enumerate(nodes)]
+        )
         out = translate_ast(select, self, self.run_names, idiom)
         for sql in out.sqls[:-1]:
             self.con.execute(sql)
@@ -480,7 +536,10 @@ def _split_name(text):
 def _parse_declare(stmt):
     text = stmt.text
     if re.search(r"\bcursor\b", text, re.IGNORECASE):
-        raise Unsupported("DECLARE CURSOR", "cursors are not supported: write a set-based query or a WHILE loop over a key")  # fmt: skip
+        raise Unsupported(
+            "DECLARE CURSOR",
+            "cursors are not supported: write a set-based query or a WHILE loop over a key",
+        )
     ast = parse_one(text, "DECLARE")
     if not isinstance(ast, exp.Declare):
         raise Unsupported("DECLARE", "cannot read this DECLARE")
@@ -498,7 +557,7 @@ class _Runner:
     # -- failures
     def fail(self, node, idiom, reason, key):
         frame = self.s.frame
-        failure = Failure(node.line, node.first_line, idiom, reason, frame.where if frame else "")  # fmt: skip
+        failure = Failure(node.line, node.first_line, idiom, reason, frame.where if frame else "")
         self.run.failures.append(failure)
         self.run._failed.add(key)
         self.run.log.append(("failure", str(failure)))
@@ -517,7 +576,7 @@ class _Runner:
         except (_Break, _Continue, _Return, _Failed, ScriptError):
             raise
         except Unsupported as exc:
-            self.fail(node, exc.idiom or self.idiom or idiom, f"not supported: {exc.reason}", key)  # fmt: skip
+            self.fail(node, exc.idiom or self.idiom or idiom, f"not supported: {exc.reason}", key)
         except S.ScriptSyntaxError as exc:
             self.fail(node, self.idiom or idiom, exc.reason, key)
         except duckdb.Error as exc:
@@ -539,6 +598,9 @@ class _Runner:
                 pass
             finally:
                 self.s.frame = saved
+                for name, dtype in frame.types.items():
+                    if dtype == "table":  # a table variable ends with its batch
+                        self.s.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
 
     def nodes(self, nodes, path):
         for node in nodes:
@@ -573,8 +635,13 @@ class _Runner:
         while self.condition(node, key, "WHILE condition"):
             n += 1
             if n > self.max_iterations:
-                self.fail(node, "WHILE", f"the loop ran {self.max_iterations} times without "
-                          "ending: stopped (max_iterations= allows more)", key)  # fmt: skip
+                self.fail(
+                    node,
+                    "WHILE",
+                    f"the loop ran {self.max_iterations} times without "
+                    "ending: stopped (max_iterations= allows more)",
+                    key,
+                )
             before = len(self.run.failures)
             try:
                 self.node(node.body, path)
@@ -583,8 +650,12 @@ class _Runner:
             except _Continue:
                 continue
             if len(self.run.failures) > before:  # keep_going: do not repeat a failure
-                self.run.log.append(("note", f"line {node.line}: the WHILE loop is stopped "
-                                             "after a failure in its body"))  # fmt: skip
+                self.run.log.append(
+                    (
+                        "note",
+                        f"line {node.line}: the WHILE loop is stopped after a failure in its body",
+                    )
+                )
                 break
 
     def condition(self, node, key, idiom):
@@ -607,12 +678,20 @@ class _Runner:
         self.s.frame.stmt = stmt
         handler = getattr(self, "do_" + stmt.kind)
         idiom = {
-            "declare": "DECLARE", "set": "SET @variable", "setopt": "SET option",
-            "exec": "EXEC", "print": "PRINT", "raise": "RAISERROR/THROW", "use": "USE",
-            "transaction": "transaction", "break": "BREAK", "continue": "CONTINUE",
-            "return": "RETURN", "unsupported": " ".join(t.text.upper() for t in stmt.tokens[:2]),
+            "declare": "DECLARE",
+            "set": "SET @variable",
+            "setopt": "SET option",
+            "exec": "EXEC",
+            "print": "PRINT",
+            "raise": "RAISERROR/THROW",
+            "use": "USE",
+            "transaction": "transaction",
+            "break": "BREAK",
+            "continue": "CONTINUE",
+            "return": "RETURN",
+            "unsupported": " ".join(t.text.upper() for t in stmt.tokens[:2]),
             "sql": "statement",
-        }[stmt.kind]  # fmt: skip
+        }[stmt.kind]
         self.guarded(stmt, key, idiom, lambda: handler(stmt, key))
         self.s.invalidate()
 
@@ -652,7 +731,7 @@ class _Runner:
             this=exp.Schema(
                 this=exp.Table(this=exp.Parameter(this=exp.Var(this=name))),
                 expressions=cols.expressions,
-            ),  # fmt: skip
+            ),
             kind="TABLE",
         )
         out = translate_ast(create, self.s, self.run_names, "DECLARE @table TABLE")
@@ -688,8 +767,14 @@ class _Runner:
             raise Unsupported(f"SET {option}", f"SET {option} is not supported")
         default = _OPTION_DEFAULTS.get(option, value)
         if option in _OPTION_DEFAULTS and value != default:
-            raise Unsupported(f"SET {option} {value}", f"SET {option} {value} changes results and is not supported")  # fmt: skip
-        self.s.note(("setopt", option), f"line {stmt.line}: SET {option} ignored (no effect on results here)")  # fmt: skip
+            raise Unsupported(
+                f"SET {option} {value}",
+                f"SET {option} {value} changes results and is not supported",
+            )
+        self.s.note(
+            ("setopt", option),
+            f"line {stmt.line}: SET {option} ignored (no effect on results here)",
+        )
         self.s.rowcount = 0
 
     def do_use(self, stmt, key):
@@ -701,7 +786,10 @@ class _Runner:
             raise Unsupported("USE tempdb", "USE tempdb is not supported")
         else:
             self.s.current_db = None
-            self.s.note(("use", low), f"line {stmt.line}: USE {name}: the script's own tables go to the work database")  # fmt: skip
+            self.s.note(
+                ("use", low),
+                f"line {stmt.line}: USE {name}: the script's own tables go to the work database",
+            )
         self.s.rowcount = 0
 
     def do_transaction(self, stmt, key):
@@ -738,10 +826,12 @@ class _Runner:
         body = stmt.text[len(stmt.tokens[0].text) :].strip()
         if first == "THROW":
             if not body:
-                raise Unsupported("THROW", "THROW without arguments (in a CATCH block) is not supported")  # fmt: skip
+                raise Unsupported(
+                    "THROW", "THROW without arguments (in a CATCH block) is not supported"
+                )
             args = self.s.evaluate(parse_one(f"SELECT {body}", "THROW").expressions, "THROW")
             raise _Raised(f"THROW {args[0]}: {args[1]}")
-        m = re.match(r"^\((.*)\)\s*(with\s+\w+(\s*,\s*\w+)*)?\s*$", body, re.IGNORECASE | re.DOTALL)  # fmt: skip
+        m = re.match(r"^\((.*)\)\s*(with\s+\w+(\s*,\s*\w+)*)?\s*$", body, re.IGNORECASE | re.DOTALL)
         if not m:
             raise Unsupported("RAISERROR", "expected RAISERROR (message, severity, state, ...)")
         exprs = parse_one(f"SELECT {m.group(1)}", "RAISERROR").expressions
@@ -765,17 +855,25 @@ class _Runner:
             expr_text = stmt.text[toks[2].start - base : toks[close - 1].end - base + 1]
             idiom = "EXEC of dynamic SQL"
         elif second.text.lower() in ("sp_executesql", "sys.sp_executesql") or (
-            second.text.lower() == "sys" and len(toks) > 3 and toks[3].text.lower() == "sp_executesql"
-        ):  # fmt: skip
+            second.text.lower() == "sys"
+            and len(toks) > 3
+            and toks[3].text.lower() == "sp_executesql"
+        ):
             start = 2 if second.text.lower() != "sys" else 4
             rest = toks[start:]
             if any(t.token_type == S.TokenType.COMMA for t in rest):
-                raise Unsupported("EXEC sp_executesql with parameters", "sp_executesql with parameters is not supported: build the string with its values")  # fmt: skip
+                raise Unsupported(
+                    "EXEC sp_executesql with parameters",
+                    "sp_executesql with parameters is not supported: build the string with its values",
+                )
             expr_text = stmt.text[rest[0].start - base :]
             expr_text = re.sub(r"^\s*@stmt\s*=", "", expr_text, flags=re.IGNORECASE)
             idiom = "EXEC sp_executesql"
         else:
-            raise Unsupported("EXEC of a stored procedure", f"EXEC {second.text}: stored procedures are not supported (only EXEC of a string)")  # fmt: skip
+            raise Unsupported(
+                "EXEC of a stored procedure",
+                f"EXEC {second.text}: stored procedures are not supported (only EXEC of a string)",
+            )
         ast = parse_one(f"SELECT CAST(({expr_text}) AS varchar(max))", idiom)
         code = self.s.evaluate([ast.expressions[0]], idiom)[0]
         if code is None:
@@ -818,7 +916,12 @@ class _Runner:
             self.run.results.append(frame)
             self.run.result_lines.append(stmt.line)
             self.s.rowcount = len(frame)
-            self.run.log.append(("rows", f"line {stmt.line}: result set {len(self.run.results)}: {len(frame)} rows x {frame.shape[1]} columns"))  # fmt: skip
+            self.run.log.append(
+                (
+                    "rows",
+                    f"line {stmt.line}: result set {len(self.run.results)}: {len(frame)} rows x {frame.shape[1]} columns",
+                )
+            )
             return
         counts = isinstance(ast, (exp.Insert, exp.Update, exp.Delete, exp.Merge)) or (
             isinstance(ast, exp.Create) and ast.args.get("expression") is not None
@@ -826,7 +929,7 @@ class _Runner:
         if counts:
             row = cur.fetchone()
             self.s.rowcount = int(row[0]) if row and row[0] is not None else 0
-            self.run.log.append(("rows", f"line {stmt.line}: {out.idiom}: {self.s.rowcount} rows"))  # fmt: skip
+            self.run.log.append(("rows", f"line {stmt.line}: {out.idiom}: {self.s.rowcount} rows"))
         else:
             self.s.rowcount = 0
 
@@ -837,19 +940,29 @@ class _Runner:
         targets = []
         for i, proj in enumerate(ast.expressions):
             if not (isinstance(proj, exp.EQ) and isinstance(proj.this, exp.Parameter)):
-                raise Unsupported("SELECT @variable = ...", "a SELECT that assigns variables cannot also return columns")  # fmt: skip
+                raise Unsupported(
+                    "SELECT @variable = ...",
+                    "a SELECT that assigns variables cannot also return columns",
+                )
             name = "@" + proj.this.name.lower()
             if name not in self.s.frame.types:
                 self.s.variable(proj.this.name)
-            one_row = ast.args.get("group") is None and proj.expression.find(exp.AggFunc) is not None  # fmt: skip
+            one_row = (
+                ast.args.get("group") is None and proj.expression.find(exp.AggFunc) is not None
+            )
             if (
                 ast.args.get("from_") is not None
                 and not one_row
                 and any(p.name.lower() == name[1:] for p in proj.expression.find_all(exp.Parameter))
             ):
-                raise Unsupported("SELECT @v = @v + ... FROM", "accumulating a variable row by row (SELECT @v = @v + x FROM t) is not supported: use an aggregate (SUM, STRING_AGG)")  # fmt: skip
+                raise Unsupported(
+                    "SELECT @v = @v + ... FROM",
+                    "accumulating a variable row by row (SELECT @v = @v + x FROM t) is not supported: use an aggregate (SUM, STRING_AGG)",
+                )
             dtype = self.s.frame.types[name]
-            proj.replace(exp.alias_(exp.Cast(this=proj.expression.copy(), to=dtype.copy()), f"__leokit_v{i}"))  # fmt: skip
+            proj.replace(
+                exp.alias_(exp.Cast(this=proj.expression.copy(), to=dtype.copy()), f"__leokit_v{i}")
+            )
             targets.append((name, dtype))
         out = translate_ast(ast, self.s, self.run_names, "SELECT @variable = ...")
         for sql in out.sqls[:-1]:
@@ -915,7 +1028,10 @@ def _is_assignment(stmt):
 
 
 def _temp_tables(con):
-    return [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()]  # fmt: skip
+    return [
+        r[0]
+        for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    ]
 
 
 def _bits_as_ints(frame):
@@ -926,7 +1042,12 @@ def _bits_as_ints(frame):
         s = frame[col]
         if s.dtype == bool:
             frame[col] = s.astype("int64")
-        elif s.dtype == object and s.map(lambda v: v is None or isinstance(v, bool)).all() and s.notna().any() and s.dropna().map(lambda v: isinstance(v, bool)).all():  # fmt: skip
+        elif (
+            s.dtype == object
+            and s.map(lambda v: v is None or isinstance(v, bool)).all()
+            and s.notna().any()
+            and s.dropna().map(lambda v: isinstance(v, bool)).all()
+        ):
             frame[col] = pd.array([None if v is None else int(v) for v in s], dtype="Int64")
     return frame
 
@@ -945,14 +1066,25 @@ def _read_script(script):
 
 
 def _extract_layout(con):
-    dbs = [r[0] for r in con.execute(
-        "SELECT database_name FROM duckdb_databases() WHERE NOT internal "
-        "AND database_name NOT IN ('memory', 'temp', 'system')"
-    ).fetchall()]  # fmt: skip
-    schemas = sorted({r[0] for r in con.execute(
-        "SELECT schema_name FROM duckdb_schemas() WHERE database_name IN ({}) "
-        "AND schema_name NOT IN ('main', 'information_schema', 'pg_catalog')".format(
-            ",".join("?" * len(dbs)) or "''"), dbs).fetchall()})  # fmt: skip
+    dbs = [
+        r[0]
+        for r in con.execute(
+            "SELECT database_name FROM duckdb_databases() WHERE NOT internal "
+            "AND database_name NOT IN ('memory', 'temp', 'system')"
+        ).fetchall()
+    ]
+    schemas = sorted(
+        {
+            r[0]
+            for r in con.execute(
+                "SELECT schema_name FROM duckdb_schemas() WHERE database_name IN ({}) "
+                "AND schema_name NOT IN ('main', 'information_schema', 'pg_catalog')".format(
+                    ",".join("?" * len(dbs)) or "''"
+                ),
+                dbs,
+            ).fetchall()
+        }
+    )
     return {d.lower(): d for d in dbs}, schemas
 
 
@@ -1006,7 +1138,9 @@ def run_script(
             con.execute(f"ATTACH '{path}' AS {WORK}")
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0]
-            raise SqlError(f"database {database} cannot be opened as a DuckDB file: {first}") from None  # fmt: skip
+            raise SqlError(
+                f"database {database} cannot be opened as a DuckDB file: {first}"
+            ) from None
         con.execute(f"USE {WORK}")
     except Exception:
         con.close()

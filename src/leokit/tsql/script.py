@@ -46,18 +46,20 @@ _TEXT_TOKENS = {
 }
 
 #: keywords that start a statement (a SELECT may also continue one: see _continues)
-STARTERS = {
-    "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "DROP", "ALTER", "TRUNCATE",
-    "DECLARE", "SET", "IF", "WHILE", "BEGIN", "BREAK", "CONTINUE", "RETURN", "EXEC",
-    "EXECUTE", "PRINT", "RAISERROR", "THROW", "USE", "WITH", "GOTO", "COMMIT", "ROLLBACK",
-    "SAVE", "GRANT", "DENY", "REVOKE", "WAITFOR", "DBCC", "CHECKPOINT", "OPEN", "FETCH",
-    "CLOSE", "DEALLOCATE", "BULK", "UPDATE STATISTICS", "KILL", "RECONFIGURE",
-}  # fmt: skip
-_DROP_TARGETS = {
-    "TABLE", "VIEW", "SCHEMA", "INDEX", "PROCEDURE", "PROC", "FUNCTION", "SEQUENCE",
-    "TRIGGER", "TYPE", "DATABASE", "STATISTICS", "SYNONYM", "USER", "ROLE", "COLUMN",
-    "CONSTRAINT",
-}  # fmt: skip
+STARTERS = set(
+    """
+    SELECT INSERT UPDATE DELETE MERGE CREATE DROP ALTER TRUNCATE DECLARE SET IF WHILE
+    BEGIN BREAK CONTINUE RETURN EXEC EXECUTE PRINT RAISERROR THROW USE WITH GOTO COMMIT
+    ROLLBACK SAVE GRANT DENY REVOKE WAITFOR DBCC CHECKPOINT OPEN FETCH CLOSE DEALLOCATE
+    BULK KILL RECONFIGURE
+    """.split()
+) | {"UPDATE STATISTICS"}
+_DROP_TARGETS = set(
+    """
+    TABLE VIEW SCHEMA INDEX PROCEDURE PROC FUNCTION SEQUENCE TRIGGER TYPE DATABASE
+    STATISTICS SYNONYM USER ROLE COLUMN CONSTRAINT
+    """.split()
+)
 _GO = re.compile(r"^\s*go(?:\s+(\d+))?\s*(?:--.*)?$", re.IGNORECASE)
 
 
@@ -230,7 +232,10 @@ class _Parser:
         if k is None or j == 0:
             return k
         prev = self.toks[j - 1]
-        if prev.token_type in (TokenType.HASH, TokenType.PARAMETER, TokenType.DOT) and prev.end + 1 == t.start:  # fmt: skip
+        if (
+            prev.token_type in (TokenType.HASH, TokenType.PARAMETER, TokenType.DOT)
+            and prev.end + 1 == t.start
+        ):
             return None
         return k
 
@@ -365,8 +370,9 @@ class _Parser:
         if depth > 0:
             raise ScriptSyntaxError(self.line(self.toks[a]), "a '(' is not closed")
         kind, names = self._kind(a, b)
-        stmt = Stmt(kind, self.span(a, b), self.line(self.toks[a]), self.toks[a : b + 1],
-                    self.toks[a].start)  # fmt: skip
+        stmt = Stmt(
+            kind, self.span(a, b), self.line(self.toks[a]), self.toks[a : b + 1], self.toks[a].start
+        )
         for name in names:
             self.declared.setdefault(name, stmt)
         return stmt
@@ -379,7 +385,11 @@ class _Parser:
             return True
         if prev == "ON" and k in ("DELETE", "UPDATE"):
             return True
-        if first == "WITH" and main is None and k in ("SELECT", "INSERT", "UPDATE", "DELETE", "MERGE"):  # fmt: skip
+        if (
+            first == "WITH"
+            and main is None
+            and k in ("SELECT", "INSERT", "UPDATE", "DELETE", "MERGE")
+        ):
             state["main"] = k
             return True
         if k == "SELECT":
@@ -436,9 +446,24 @@ class _Parser:
         if first == "SET":
             kind = "set" if self.toks[a + 1].token_type == TokenType.PARAMETER else "setopt"
             return kind, []
-        if first in ("SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "DROP",
-                     "ALTER", "TRUNCATE", "UPDATE STATISTICS", "GRANT", "DENY", "REVOKE",
-                     "CHECKPOINT", "DBCC"):  # fmt: skip
+        if first in (
+            "SELECT",
+            "WITH",
+            "INSERT",
+            "UPDATE",
+            "DELETE",
+            "MERGE",
+            "CREATE",
+            "DROP",
+            "ALTER",
+            "TRUNCATE",
+            "UPDATE STATISTICS",
+            "GRANT",
+            "DENY",
+            "REVOKE",
+            "CHECKPOINT",
+            "DBCC",
+        ):
             return "sql", []
         if first in ("EXEC", "EXECUTE"):
             return "exec", []

@@ -87,8 +87,16 @@ _SKIP_REASON = {
     "storage": "storage options (compression, partitions, statistics) are skipped",
     "permission": "permissions are skipped",
 }
-_OPERATORS = {TokenType.PLUS, TokenType.DASH, TokenType.STAR, TokenType.SLASH, TokenType.MOD,
-              TokenType.AMP, TokenType.PIPE, TokenType.CARET}  # fmt: skip
+_OPERATORS = {
+    TokenType.PLUS,
+    TokenType.DASH,
+    TokenType.STAR,
+    TokenType.SLASH,
+    TokenType.MOD,
+    TokenType.AMP,
+    TokenType.PIPE,
+    TokenType.CARET,
+}
 
 
 def _words(tokens, n=6):
@@ -137,10 +145,8 @@ class _Edit:
         for i, t in enumerate(self.toks):
             a, b = t.start - base, t.end - base + 1
             gap = src[pos:a]
-            if i in self.drop:
-                out.append(gap if not gap.strip() else gap)  # keep comments and newlines
-            else:
-                out.append(gap)
+            out.append(gap)  # whitespace and comments stay, so line numbers do
+            if i not in self.drop:
                 out.append(self.before.get(i, ""))
                 out.append(src[a:b])
                 out.append(self.after.get(i, ""))
@@ -214,7 +220,9 @@ def prepare(stmt):
         j = 2
         if toks[j].token_type == TokenType.L_PAREN:
             close = _matching(toks, j)
-            extra["top"] = stmt.text[toks[j + 1].start - stmt.offset : toks[close - 1].end - stmt.offset + 1]  # fmt: skip
+            extra["top"] = stmt.text[
+                toks[j + 1].start - stmt.offset : toks[close - 1].end - stmt.offset + 1
+            ]
             ed.drop.update(range(1, close + 1))
         else:
             extra["top"] = toks[j].text
@@ -240,7 +248,7 @@ def _bracket_temp_names(toks, ed):
             j += 1
         name = toks[j] if j < len(toks) else None
         adjacent = name is not None and name.start == toks[j - 1].end + 1
-        if adjacent and name.token_type not in _TEXT_TOKEN_TYPES and re.match(r"^\w+$", name.text):  # fmt: skip
+        if adjacent and name.token_type not in _TEXT_TOKEN_TYPES and re.match(r"^\w+$", name.text):
             ed.drop.update(range(i, j))
             ed.before[j] = "[" + "#" * (j - i)
             ed.after[j] = "]"
@@ -312,7 +320,11 @@ def _expression_end(toks, i, whole):
                 case += 1
             elif k == "END" and case:
                 case -= 1
-            elif not whole and not case and (t.token_type == TokenType.COMMA or k in ("FROM", "WHERE", "OPTION")):  # fmt: skip
+            elif (
+                not whole
+                and not case
+                and (t.token_type == TokenType.COMMA or k in ("FROM", "WHERE", "OPTION"))
+            ):
                 return last
         last = j
     return last
@@ -356,9 +368,16 @@ def _fix_datatypes(root):
             dt.replace(new)
 
 
-_DUCK_FOR_KIND = {"int": "BIGINT", "dec": "DOUBLE", "real": "DOUBLE", "date": "DATE",
-                  "datetime": "TIMESTAMP", "time": "TIME", "str": "VARCHAR",
-                  "bit": "INTEGER"}  # fmt: skip
+_DUCK_FOR_KIND = {
+    "int": "BIGINT",
+    "dec": "DOUBLE",
+    "real": "DOUBLE",
+    "date": "DATE",
+    "datetime": "TIMESTAMP",
+    "time": "TIME",
+    "str": "VARCHAR",
+    "bit": "INTEGER",
+}
 
 
 def _cast(node, kind):
@@ -401,9 +420,23 @@ def _convert(root, kinds, idioms):
             _unify(node, kinds, idioms)
         elif isinstance(node, (exp.Sum, exp.Avg)) and kinds.of(node.this) == "bit":
             _cast_in_place(node.this, "bit")
-        elif isinstance(node, (exp.Left, exp.Right, exp.Substring, exp.Upper, exp.Lower,
-                               exp.Trim, exp.Replace, exp.Reverse, exp.Like, exp.Length,
-                               exp.Repeat, exp.Stuff)):  # fmt: skip
+        elif isinstance(
+            node,
+            (
+                exp.Left,
+                exp.Right,
+                exp.Substring,
+                exp.Upper,
+                exp.Lower,
+                exp.Trim,
+                exp.Replace,
+                exp.Reverse,
+                exp.Like,
+                exp.Length,
+                exp.Repeat,
+                exp.Stuff,
+            ),
+        ):
             _text_argument(node, "this", kinds, idioms)
         elif isinstance(node, exp.StrPosition):
             _text_argument(node, "this", kinds, idioms)
@@ -572,7 +605,7 @@ def _functions(root, idioms):
                 exp.Case(
                     ifs=[exp.If(this=test, true=exp.Literal.number(1))],
                     default=exp.Literal.number(0),
-                )  # fmt: skip
+                )
             )
             idioms.add("ISNUMERIC")
         elif name in ("VAR", "VARP", "STDEVP"):
@@ -580,10 +613,15 @@ def _functions(root, idioms):
         elif name in ("CHECKSUM", "BINARY_CHECKSUM") and args:
             # a 32-bit signed hash, as SQL Server's (the values differ: use it to compare)
             h = exp.Anonymous(this="hash", expressions=[a.copy() for a in args])
-            node.replace(exp.Cast(
-                this=exp.Sub(this=exp.Mod(this=h, expression=exp.Literal.number(4294967296)),
-                             expression=exp.Literal.number(2147483648)),
-                to=exp.DataType.build("BIGINT")))  # fmt: skip
+            node.replace(
+                exp.Cast(
+                    this=exp.Sub(
+                        this=exp.Mod(this=h, expression=exp.Literal.number(4294967296)),
+                        expression=exp.Literal.number(2147483648),
+                    ),
+                    to=exp.DataType.build("BIGINT"),
+                )
+            )
         elif name == "SPACE" and len(args) == 1:
             node.replace(exp.Repeat(this=exp.Literal.string(" "), times=args[0].copy()))
         elif name in ("PATINDEX", "STR", "SOUNDEX", "DIFFERENCE", "NEWSEQUENTIALID"):
@@ -591,11 +629,18 @@ def _functions(root, idioms):
     for node in list(root.find_all(exp.Extract)):
         if node.this is not None and node.this.name.upper() in ("DAYOFWEEK", "DW", "WEEKDAY"):
             # DATEPART(weekday): Sunday is 1 (SQL Server's us_english DATEFIRST 7); DuckDB: 0
-            node.replace(exp.Paren(this=exp.Add(this=node.copy(), expression=exp.Literal.number(1))))  # fmt: skip
+            node.replace(
+                exp.Paren(this=exp.Add(this=node.copy(), expression=exp.Literal.number(1)))
+            )
             idioms.add("DATEPART(weekday)")
     for node in list(root.find_all(exp.Length)):
         # LEN ignores trailing spaces
-        node.set("this", exp.Anonymous(this="RTRIM", expressions=[_cast(node.this.copy(), "str"), exp.Literal.string(" ")]))  # fmt: skip
+        node.set(
+            "this",
+            exp.Anonymous(
+                this="RTRIM", expressions=[_cast(node.this.copy(), "str"), exp.Literal.string(" ")]
+            ),
+        )
         idioms.add("LEN")
     for node in list(root.find_all(exp.National)):
         node.replace(exp.Literal.string(node.name))
@@ -673,15 +718,20 @@ def _top(select, idioms):
     if percent:
         total = exp.Window(this=exp.Count(this=exp.Star()))
         inner.select(exp.alias_(total, "__leokit_count"), copy=False)
-        cond_n = exp.Anonymous(this="CEIL", expressions=[exp.Div(
-            this=exp.Mul(this=exp.column("__leokit_count"), expression=n),
-            expression=exp.Literal.number("100.0"))])  # fmt: skip
-    outer = exp.Select(
-        expressions=[exp.Star(except_=None)],
-    ).from_(inner.subquery("__leokit_top"))
-    star = exp.Star(**{"except_": [exp.column("__leokit_rank")] + ([exp.column("__leokit_count")] if percent else [])})  # fmt: skip
-    outer.set("expressions", [star])
-    outer = outer.where(exp.LTE(this=exp.column("__leokit_rank"), expression=cond_n))
+        cond_n = exp.Anonymous(
+            this="CEIL",
+            expressions=[
+                exp.Div(
+                    this=exp.Mul(this=exp.column("__leokit_count"), expression=n),
+                    expression=exp.Literal.number("100.0"),
+                )
+            ],
+        )
+    helpers = [exp.column("__leokit_rank")] + ([exp.column("__leokit_count")] if percent else [])
+    outer = exp.Select(expressions=[exp.Star(except_=helpers)])
+    outer = outer.from_(inner.subquery("__leokit_top")).where(
+        exp.LTE(this=exp.column("__leokit_rank"), expression=cond_n)
+    )
     outer = outer.order_by(exp.column("__leokit_rank"))
     if into is not None:
         outer.set("into", into)
@@ -739,7 +789,10 @@ def _recursive_ctes(root):
     for with_ in list(root.find_all(exp.With)):
         for cte in with_.expressions:
             name = cte.alias.lower()
-            if any(t.name.lower() == name and not t.args.get("db") for t in cte.this.find_all(exp.Table)):  # fmt: skip
+            if any(
+                t.name.lower() == name and not t.args.get("db")
+                for t in cte.this.find_all(exp.Table)
+            ):
                 with_.set("recursive", True)
 
 
@@ -845,12 +898,19 @@ def _target_base(item, statement, what):
         or query.args.get("group")
         or query.args.get("distinct")
     ):
-        raise Unsupported(what, "a derived table or CTE is updated only when it reads one table (no joins, GROUP BY or DISTINCT)")  # fmt: skip
-    query.select(exp.alias_(exp.column("rowid", table=base.alias_or_name), "__leokit_rid"), copy=False)  # fmt: skip
+        raise Unsupported(
+            what,
+            "a derived table or CTE is updated only when it reads one table (no joins, GROUP BY or DISTINCT)",
+        )
+    query.select(
+        exp.alias_(exp.column("rowid", table=base.alias_or_name), "__leokit_rid"), copy=False
+    )
     names = {}
     star = False
     for proj in query.expressions:
-        if isinstance(proj, exp.Star) or (isinstance(proj, exp.Column) and isinstance(proj.this, exp.Star)):  # fmt: skip
+        if isinstance(proj, exp.Star) or (
+            isinstance(proj, exp.Column) and isinstance(proj.this, exp.Star)
+        ):
             star = True
         elif isinstance(proj, exp.Column):
             names[proj.name.lower()] = proj.name
@@ -863,7 +923,9 @@ def _target_base(item, statement, what):
         low = name.lower()
         if low in names:
             if names[low] is None:
-                raise Unsupported(what, f"column {name} of the target is computed: it cannot be updated")  # fmt: skip
+                raise Unsupported(
+                    what, f"column {name} of the target is computed: it cannot be updated"
+                )
             return names[low]
         if star:
             return name
@@ -884,27 +946,31 @@ def _update_from(update, top, idioms):
         _strip_set_qualifiers(update)
         return update
     from_node = frm.this.copy() if frm is not None else None
-    items = _source_items(exp.From(this=from_node), update.args.get("joins")) if frm is not None else []  # fmt: skip
+    items = (
+        _source_items(exp.From(this=from_node), update.args.get("joins")) if frm is not None else []
+    )
     found = _find_target(target, items) if frm is not None else None
-    if found is None:
+    if found is None:  # UPDATE t ... FROM s WHERE t.k = s.k: t joins the FROM
         found = target.copy()
         if from_node is not None:
             found.set("joins", [exp.Join(this=from_node, kind="CROSS")])
         from_node = found
-        found = from_node
     table, rid, colmap = _target_base(found, update, "UPDATE ... FROM")
-    if frm is None:
-        from_node = found  # the derived table's select now carries the row id
     idioms.add("UPDATE ... FROM" if frm is not None else "UPDATE TOP (n)")
     sub = exp.Select(expressions=[exp.alias_(rid, "__leokit_rid")])
     sub.set("from_", exp.From(this=from_node))
     sets = []
     for i, eq in enumerate(update.expressions):
         if not isinstance(eq, exp.EQ) or not isinstance(eq.this, exp.Column):
-            raise Unsupported("UPDATE ... SET", f"cannot translate the assignment {eq.sql('tsql')}")  # fmt: skip
+            raise Unsupported("UPDATE ... SET", f"cannot translate the assignment {eq.sql('tsql')}")
         name = f"__leokit_v{i}"
         sub.select(exp.alias_(eq.expression.copy(), name), copy=False)
-        sets.append(exp.EQ(this=exp.column(colmap(eq.this.name)), expression=exp.column(name, table="__leokit_src")))  # fmt: skip
+        sets.append(
+            exp.EQ(
+                this=exp.column(colmap(eq.this.name)),
+                expression=exp.column(name, table="__leokit_src"),
+            )
+        )
     where = update.args.get("where")
     if where is not None:
         sub.set("where", where.copy())
@@ -917,10 +983,13 @@ def _update_from(update, top, idioms):
         this=table,
         expressions=sets,
         from_=exp.From(this=sub.subquery("__leokit_src")),
-        where=exp.Where(this=exp.EQ(
-            this=exp.column("rowid", table="__leokit_target"),
-            expression=exp.column("__leokit_rid", table="__leokit_src"))),
-    )  # fmt: skip
+        where=exp.Where(
+            this=exp.EQ(
+                this=exp.column("rowid", table="__leokit_target"),
+                expression=exp.column("__leokit_rid", table="__leokit_src"),
+            )
+        ),
+    )
 
 
 def _strip_set_qualifiers(update):
@@ -946,9 +1015,17 @@ def _delete_join(delete, top, idioms):
     if found is this:
         found = from_node
     else:
-        found = _find_target(targets[0], [from_node] + [j.this for j in from_node.args.get("joins") or []])  # fmt: skip
+        found = _find_target(
+            targets[0], [from_node] + [j.this for j in from_node.args.get("joins") or []]
+        )
     table, rid, _ = _target_base(found, delete, "DELETE")
-    idioms.add("DELETE ... FROM with joins" if has_joins else "DELETE TOP (n)" if top is not None else "DELETE through a CTE")  # fmt: skip
+    idioms.add(
+        "DELETE ... FROM with joins"
+        if has_joins
+        else "DELETE TOP (n)"
+        if top is not None
+        else "DELETE through a CTE"
+    )
     sub = exp.Select(expressions=[rid])
     sub.set("from_", exp.From(this=from_node))
     where = delete.args.get("where")
@@ -963,33 +1040,27 @@ def _delete_join(delete, top, idioms):
         this=table,
         where=exp.Where(
             this=exp.In(this=exp.column("rowid", table="__leokit_target"), query=sub.subquery())
-        ),  # fmt: skip
+        ),
     )
 
 
 # ------------------------------------------------------------------------------ CREATE TABLE
-def _create_table(create, ctx, kinds_for, idioms):
-    """Computed columns, IDENTITY and PRIMARY KEY clauses of a CREATE TABLE."""
+def _create_table(create, idioms):
+    """Computed columns, IDENTITY and PRIMARY KEY clauses of a CREATE TABLE; returns the
+    statements to run before it (the IDENTITY sequences)."""
     schema = create.this
-    if not isinstance(schema, exp.Schema):
-        return []
     table = schema.this
     before = []
     coldefs = [c for c in schema.expressions if isinstance(c, exp.ColumnDef)]
-    table_kinds = {c.name.lower(): kind_of_type(c.args.get("kind")) for c in coldefs}
     temp = _is_temp(table)
     for col in coldefs:
         for cons in list(col.constraints):
             k = cons.kind
             if isinstance(k, exp.ComputedColumnConstraint):
+                # DuckDB's generated column: AS (expr); PERSISTED has no equivalent
                 idioms.add("computed column")
-                expr = k.this
-                kinds = kinds_for(table_kinds)
-                wrapper = exp.Paren(this=expr.copy())
-                col.set("constraints", [c for c in col.constraints if c is not cons])
-                _convert(wrapper, kinds, set())
-                _functions(wrapper, set())
-                col.append("constraints", exp.ColumnConstraint(kind=exp.ComputedColumnConstraint(this=wrapper)))  # fmt: skip
+                wrapper = exp.Paren(this=k.this.copy())
+                cons.set("kind", exp.ComputedColumnConstraint(this=wrapper))
             elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
                 idioms.add("IDENTITY column")
                 start = k.args.get("start") or exp.Literal.number(1)
@@ -999,13 +1070,21 @@ def _create_table(create, ctx, kinds_for, idioms):
                     db=exp.to_identifier(table.db, quoted=True),
                     catalog=exp.to_identifier(table.catalog, quoted=True),
                 )
-                before.append(
+                seed, step = start.sql("duckdb"), inc.sql("duckdb")
+                before += [
                     f"CREATE OR REPLACE {'TEMP ' if temp else ''}SEQUENCE {seq.sql('duckdb')} "
-                    f"START {start.sql('duckdb')} INCREMENT {inc.sql('duckdb')}"
-                )
+                    f"START {seed} INCREMENT {step}",
+                    # DuckDB keeps the next value as the start: the seed is kept here,
+                    # for TRUNCATE TABLE to restart at it
+                    f"COMMENT ON SEQUENCE {seq.sql('duckdb')} IS 'IDENTITY({seed}, {step})'",
+                ]
                 quoted = seq.sql("duckdb").replace("'", "''")
-                cons.set("kind", exp.DefaultColumnConstraint(this=exp.Anonymous(
-                    this="nextval", expressions=[exp.Literal.string(quoted)])))  # fmt: skip
+                cons.set(
+                    "kind",
+                    exp.DefaultColumnConstraint(
+                        this=exp.Anonymous(this="nextval", expressions=[exp.Literal.string(quoted)])
+                    ),
+                )
             elif isinstance(k, exp.PrimaryKeyColumnConstraint):
                 idioms.add("PRIMARY KEY")
     for cons in schema.expressions:
@@ -1028,7 +1107,12 @@ def _insert_columns(insert, ctx, idioms):
     cols = ctx.insertable(target)
     if cols is None:
         return
-    insert.set("this", exp.Schema(this=target.copy(), expressions=[exp.to_identifier(c, quoted=True) for c in cols]))  # fmt: skip
+    insert.set(
+        "this",
+        exp.Schema(
+            this=target.copy(), expressions=[exp.to_identifier(c, quoted=True) for c in cols]
+        ),
+    )
     idioms.add("INSERT into a table with IDENTITY")
 
 
@@ -1071,7 +1155,9 @@ def _map_tables(root, ctx, skip_alias_targets=()):
                 continue
             if not table.name and not table.this:
                 continue
-        if isinstance(table.this, (exp.Anonymous, exp.Func)) and not isinstance(table.this, exp.Parameter):  # fmt: skip
+        if isinstance(table.this, (exp.Anonymous, exp.Func)) and not isinstance(
+            table.this, exp.Parameter
+        ):
             continue  # a table-valued function
         in_from = isinstance(table.parent, (exp.From, exp.Join)) or (
             isinstance(table.parent, (exp.Update, exp.Delete)) and table.arg_key == "this"
@@ -1120,7 +1206,7 @@ def _substitute(root, ctx, idioms):
             node.replace(_int_or_null(found))
             idioms.add(f"{name}")
         elif name in ("SCHEMA_ID", "DB_ID", "OBJECT_NAME", "DB_NAME", "SCHEMA_NAME"):
-            raise Unsupported(f"{name}()", f"{name}() is translated with one literal argument only")  # fmt: skip
+            raise Unsupported(f"{name}()", f"{name}() is translated with one literal argument only")
 
 
 def _int_or_null(value):
@@ -1133,7 +1219,11 @@ def _describe(ast, stmt):
     if isinstance(ast, exp.Select) or isinstance(ast, exp.SetOperation):
         into = ast.args.get("into")
         if into is not None:
-            return "SELECT ... INTO #temp" if into.this.this.args.get("temporary") or into.this.name.startswith("#") else "SELECT ... INTO"  # fmt: skip
+            return (
+                "SELECT ... INTO #temp"
+                if into.this.this.args.get("temporary") or into.this.name.startswith("#")
+                else "SELECT ... INTO"
+            )
         return "SELECT"
     if isinstance(ast, exp.Insert):
         q = ast.expression
@@ -1190,9 +1280,12 @@ def translate(stmt, ctx, names):
         return Translation(idiom=" ".join(w for w in head[:4] if w), skip=skip)
     if words[:2] == ["CREATE", "SCHEMA"]:
         return _create_schema(stmt, ctx)
-    if words[:1] == ["CREATE"] and len(words) > 1 and words[1] in (
-        "PROCEDURE", "PROC", "FUNCTION", "TRIGGER", "TYPE", "SYNONYM", "ASSEMBLY", "OR"
-    ):  # fmt: skip
+    if (
+        words[:1] == ["CREATE"]
+        and len(words) > 1
+        and words[1]
+        in ("PROCEDURE", "PROC", "FUNCTION", "TRIGGER", "TYPE", "SYNONYM", "ASSEMBLY", "OR")
+    ):
         what = "CREATE " + words[1]
         raise Unsupported(what, "stored procedures, functions and triggers are not supported")
     if words[:1] == ["INSERT"] and any(kw(t) in ("EXEC", "EXECUTE") for t in stmt.tokens):
@@ -1235,8 +1328,6 @@ def translate_ast(ast, ctx, names, idiom="statement"):
 def _translate(ast, ctx, names, extra, idioms):
     from leokit import sql
 
-    if isinstance(ast, exp.Drop) and len(ast.expressions or []) > 1:
-        raise Unsupported("DROP", "DROP of several objects in one statement: write one DROP each")
     top = None
     if extra.get("top") is not None:
         top = parse_one("SELECT " + extra["top"], "TOP (n)").expressions[0]
@@ -1257,8 +1348,8 @@ def _translate(ast, ctx, names, extra, idioms):
     if isinstance(ast, exp.Create) and isinstance(ast.this, exp.Schema):
         coldefs = [c for c in ast.this.expressions if isinstance(c, exp.ColumnDef)]
         own = {c.name.lower(): kind_of_type(c.args.get("kind")) for c in coldefs}
-        kinds = Kinds(ctx.columns, names, own)
-        before = _create_table(ast, ctx, lambda cols: Kinds(ctx.columns, names, cols), idioms)
+        kinds = Kinds(ctx.columns, names, own)  # a computed column reads its own table
+        before = _create_table(ast, idioms)
     else:
         before = []
     _qualify_shadowed(ast, kinds)
@@ -1269,8 +1360,14 @@ def _translate(ast, ctx, names, extra, idioms):
         _insert_truncation(ast, ctx, kinds)
     if isinstance(ast, exp.Update):
         for eq in ast.expressions:
-            if isinstance(eq, exp.EQ) and kinds.of(eq.this) == "int" and kinds.of(eq.expression) in ("dec", "real"):  # fmt: skip
-                eq.expression.replace(exp.Anonymous(this="TRUNC", expressions=[eq.expression.copy()]))  # fmt: skip
+            if (
+                isinstance(eq, exp.EQ)
+                and kinds.of(eq.this) == "int"
+                and kinds.of(eq.expression) in ("dec", "real")
+            ):
+                eq.expression.replace(
+                    exp.Anonymous(this="TRUNC", expressions=[eq.expression.copy()])
+                )
     text = " ".join(ast.sql("tsql").split())[:300]
     try:
         sql._fix_arithmetic(ast, names, text, "duckdb", kind=_arith_kind(kinds, names))
@@ -1295,7 +1392,9 @@ def _translate(ast, ctx, names, extra, idioms):
     if isinstance(ast, exp.Create):
         props = ast.args.get("properties")
         if _is_temp(ast.this.this if isinstance(ast.this, exp.Schema) else ast.this):
-            if props is None or not any(isinstance(p, exp.TemporaryProperty) for p in props.expressions):  # fmt: skip
+            if props is None or not any(
+                isinstance(p, exp.TemporaryProperty) for p in props.expressions
+            ):
                 ast.set("properties", exp.Properties(expressions=[exp.TemporaryProperty()]))
         elif props is not None:
             keep = [p for p in props.expressions if not isinstance(p, exp.TemporaryProperty)]
@@ -1306,11 +1405,22 @@ def _translate(ast, ctx, names, extra, idioms):
             ident.set("quoted", True)  # fft.wip#sc: '#' inside a name
     for select in list(ast.find_all(exp.Select)):
         select.set("options", None)  # OPTION (MAXDOP 1) and other query hints
+    statements = [ast]
+    if isinstance(ast, exp.Drop) and len(ast.args.get("tables") or []) > 1:
+        statements = []  # DROP TABLE a, b: one DROP each for DuckDB
+        for table in ast.args["tables"]:
+            one = ast.copy()
+            one.set("tables", [table.copy()])
+            statements.append(one)
     try:
-        final = ast.sql("duckdb", unsupported_level=sqlglot.ErrorLevel.RAISE)
+        final = [s.sql("duckdb", unsupported_level=sqlglot.ErrorLevel.RAISE) for s in statements]
     except sqlglot.errors.UnsupportedError as exc:
         raise Unsupported("", f"DuckDB has no equivalent: {exc}") from None
-    return Translation(before + [final], returns_rows=returns_rows, ast=ast)
+    if isinstance(ast, exp.TruncateTable):
+        final = []
+        for table in ast.expressions:
+            final += ctx.truncate(table)
+    return Translation(before + final, returns_rows=returns_rows, ast=ast)
 
 
 def _create_schema(stmt, ctx):
