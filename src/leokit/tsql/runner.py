@@ -585,6 +585,14 @@ class _Runner:
             self.fail(node, self.idiom or idiom, str(exc).splitlines()[0], key)
         except _Raised as exc:
             self.fail(node, self.idiom or idiom, str(exc), key)
+        except Exception as exc:  # noqa: BLE001 - a runner bug still names the statement
+            self.fail(
+                node,
+                self.idiom or idiom,
+                f"the runner failed on this statement ({type(exc).__name__}: {exc}); "
+                "please report it with the statement",
+                key,
+            )
 
     # -- structure
     def batch(self, batch, bno, where=""):
