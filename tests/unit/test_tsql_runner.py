@@ -55,10 +55,50 @@ def test_go_ends_variables_keeps_temp_tables_and_repeats_a_batch():
         run("declare @first int = 2\nselect @first as x\nGO\nselect @first as y\n")
 
 
+def test_a_script_saved_by_ssms_in_utf16_with_crlf(tmp_path):
+    path = tmp_path / "saved_by_ssms.sql"
+    path.write_bytes("select 'café' as c\r\nGO\r\nselect 2 as n\r\n".encode("utf-16"))
+    with run_script(path, EXTRACT) as r:
+        assert [f.iloc[0, 0] for f in r.results] == ["café", 2]
+
+
 def test_go_inside_a_comment_or_string_does_not_split():
     script = "/* a block comment\nGO\n*/\nselect 'a\nGO\nb' as s\n"
     with run(script) as r:
         assert r.results[0]["s"].iloc[0] == "a\nGO\nb"
+
+
+def test_statements_without_semicolons_are_split_where_sql_server_splits_them():
+    from leokit.tsql.script import Block, If, parse_script
+
+    script = """
+        drop table if exists #a
+        insert #a (k) select 1 union all select 2
+        with c as (select 1 as k) insert #b select k from c
+        update t set v = 1 from #a t where t.k in (select k from #b)
+        select case when 1 = 1 then 'x' else 'y' end as s select 2 as t
+        if object_id('tempdb..#a') is null create table #drop (k int) else truncate table #a
+        while @@rowcount > 0 begin delete top (10) from #a end
+        merge #a t using #b s on t.k = s.k when matched then update set k = s.k
+            when not matched then insert (k) values (s.k);
+        alter table #a add j int
+        alter table #a drop column j
+        select top 1 with ties k from #a order by k
+    """
+    (batch,) = parse_script(textwrap.dedent(script))
+    nodes = batch.nodes
+    firsts = [
+        n.text.split()[0].lower() if not isinstance(n, (If, Block)) else type(n).__name__
+        for n in nodes
+    ]  # noqa: E501
+    assert firsts == [
+        "drop", "insert", "with", "update", "select", "select", "If", "While", "merge",
+        "alter", "alter", "select",
+    ]  # fmt: skip
+    assert nodes[6].then.text == "create table #drop (k int)"
+    assert nodes[6].orelse.text == "truncate table #a"
+    assert isinstance(nodes[7].body, Block) and nodes[7].body.body[0].text.startswith("delete top")
+    assert [n.line for n in nodes[:3]] == [2, 3, 4]
 
 
 # ------------------------------------------------------------------------------ guards

@@ -1062,15 +1062,29 @@ def _bits_as_ints(frame):
 
 # ------------------------------------------------------------------------------ entry point
 def _read_script(script):
+    """(text, where from): a .sql file (UTF-8, or UTF-16 as SSMS saves it, or Windows-1252)
+    or the script's text itself."""
+    if isinstance(script, os.PathLike):
+        script = os.fspath(script)
     if not isinstance(script, str) or not script.strip():
         raise SqlError("the T-SQL script is empty: give a .sql file or the script's text")
     looks_like_path = "\n" not in script and script.strip().lower().endswith(".sql")
-    if os.path.isfile(script):
-        with open(script, encoding="utf-8-sig") as f:
-            return f.read(), script
-    if looks_like_path:
-        raise SqlError(f"no T-SQL script at {script}")
-    return script, "<text>"
+    if not os.path.isfile(script):
+        if looks_like_path:
+            raise SqlError(f"no T-SQL script at {script}")
+        return script, "<text>"
+    with open(script, "rb") as f:
+        raw = f.read()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = raw.decode("utf-16")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")
+    if not text.strip():
+        raise SqlError(f"the T-SQL script {script} is empty")
+    return text, script
 
 
 def _extract_layout(con):
