@@ -479,6 +479,41 @@ def test_case_isnull_and_coalesce_take_sql_servers_result_type():
         assert r.results[0]["mixed"].tolist() == [1, 2, 2]
 
 
+def test_blank_text_and_basic_dates_convert_as_in_sql_server():
+    script = """
+        create table #x (n int, code varchar(10), d date)
+        insert #x values (null, '', null), (5, ' 7 ', '2020-01-01')
+        select isnull(n, '') as n0, cast(code as int) as c0, isnull(d, '') as d0 from #x order by c0
+        select cast('' as float) as f, cast('20150406' as date) as d,
+               (select count(*) from #x where d >= '20191231') as later
+    """
+    with run(script) as r:
+        first = r.results[0]
+        assert first[["n0", "c0"]].values.tolist() == [[0, 0], [5, 7]]  # '' is 0 for numbers
+        assert [str(v)[:10] for v in first["d0"]] == ["1900-01-01", "2020-01-01"]
+        f, d, later = r.results[1].iloc[0].tolist()
+        assert f == 0 and str(d)[:10] == "2015-04-06" and later == 1
+
+
+def test_like_with_character_classes():
+    script = """
+        select code,
+               case when code like '[A-Z]%' then 1 else 0 end as letter_first,
+               case when code not like '%[^0-9]%' then 1 else 0 end as digits_only,
+               case when code like '_[%]' then 1 else 0 end as percent_second,
+               case when code not like 'A%' then 1 else 0 end as not_a
+        from (values ('A12'), ('123'), ('5%'), ('b-1')) t(code)
+        order by code
+    """
+    with run(script) as r:
+        assert r.results[0].values.tolist() == [
+            ["123", 0, 1, 0, 1],
+            ["5%", 0, 0, 1, 1],
+            ["A12", 1, 0, 0, 0],
+            ["b-1", 0, 0, 0, 1],  # case-sensitive here; SQL Server's default collation is not
+        ]
+
+
 def test_integer_division_average_and_casts_truncate():
     script = """
         create table #n (i int, d decimal(5, 1))

@@ -63,14 +63,19 @@ Translated (leokit.tsql.translate; sqlglot does the rest of the T-SQL to DuckDB 
   the aliases the statement defines: text + number adds (``left(TaxYear, 4) + 1``), text +
   text joins (``+`` becomes ``||``; NULL + text is NULL), text compared with a number or a
   date is converted to it, numbers given to string functions become text, CASE / ISNULL /
-  COALESCE branches take the result type (ISNULL the first argument's), ``CAST(2.7 AS int)``
-  and inserting 2.7 into an int column truncate (DuckDB rounds), integer ``/`` and ``AVG``
-  of integers truncate (leokit.sql's rule), DATEADD on a date stays a date. Where the type
-  of a ``+`` or ``/`` operand cannot be told the statement is refused with a message asking
-  for a CAST.
+  COALESCE branches take the result type (ISNULL the first argument's), blank text is 0 as
+  a number and 1900-01-01 as a date (``ISNULL(int_col, '')`` is 0), ``'20150406'`` is a
+  date, ``CAST(2.7 AS int)`` and inserting 2.7 into an int column truncate (DuckDB rounds),
+  integer ``/`` and ``AVG`` of integers truncate (leokit.sql's rule), DATEADD on a date
+  stays a date, ``DATEPART(weekday, d)`` counts from Sunday = 1 (us_english). Where the
+  type of a ``+`` or ``/`` operand cannot be told the statement is refused with a message
+  asking for a CAST.
+- ``LIKE`` patterns with ``[A-Z]``, ``[^0-9]``, ``[%]`` (a regular expression in DuckDB).
 - ``ISNUMERIC(x)``: 1 for text that converts to a number (optional sign, digits, one
   decimal point, an exponent with e or d, spaces around), else 0; NULL gives 0.
-- ``LEN`` ignores trailing spaces; ``VAR``/``VARP``/``STDEVP``; ``GETDATE()`` is local time.
+- ``LEN`` ignores trailing spaces; ``VAR``/``VARP``/``STDEVP``; ``GETDATE()`` is local time;
+  ``CHECKSUM`` is a 32-bit hash (other values than SQL Server's: use it to compare rows);
+  ``0x7FFF`` is a number; recursive CTEs need no RECURSIVE keyword.
 - ``CREATE [UNIQUE] [CLUSTERED] INDEX ... INCLUDE (...)``, ``ALTER TABLE ... REBUILD``,
   ``UPDATE STATISTICS``, GRANT: accepted and skipped (the log says so).
 
@@ -88,9 +93,11 @@ Known differences from SQL Server (not copied)
   collation ignores case, and ``'a' = 'a '`` there); char(n) is not padded.
 - Text converted to int that is not a whole number (``'2.5'``) rounds here; SQL Server
   stops with a conversion error. Too-long text is stored whole (SQL Server: an error).
-- A UNIQUE index is not checked; float-to-text
-  conversion and datetime-to-text formats differ; datetime + number (days) is not
-  translated; DATEFIRST, DATEFORMAT and LANGUAGE settings are refused.
+- A UNIQUE index is not checked; float-to-text conversion and datetime-to-text formats
+  differ; datetime + number (days) is not translated; SET DATEFIRST, DATEFORMAT and LANGUAGE
+  are refused (a server whose language is British English counts weekdays from Monday).
+- Division by zero stops the statement, as SQL Server's default; with ANSI_WARNINGS and
+  ARITHABORT OFF SQL Server gives NULL instead.
 """
 
 from leokit.tsql.runner import Failure, ScriptError, ScriptRun, run_script

@@ -869,7 +869,13 @@ class _Runner:
         ):
             start = 2 if second.text.lower() != "sys" else 4
             rest = toks[start:]
-            if any(t.token_type == S.TokenType.COMMA for t in rest):
+            depth, top_comma = 0, False
+            for t in rest:
+                depth += (t.token_type == S.TokenType.L_PAREN) - (
+                    t.token_type == S.TokenType.R_PAREN
+                )
+                top_comma = top_comma or (depth == 0 and t.token_type == S.TokenType.COMMA)
+            if top_comma:
                 raise Unsupported(
                     "EXEC sp_executesql with parameters",
                     "sp_executesql with parameters is not supported: build the string with its values",

@@ -384,10 +384,33 @@ def _cast(node, kind):
     return exp.Cast(this=node, to=exp.DataType.build(_DUCK_FOR_KIND[kind]))
 
 
-def _cast_in_place(node, kind):
-    new = _cast(node.copy(), kind)
+def _cast_in_place(node, kind, source=None):
+    """Replace ``node`` by its conversion to ``kind``; ``source='str'`` applies SQL
+    Server's rules for text (see _from_text)."""
+    new = _from_text(node.copy(), kind) if source == "str" else _cast(node.copy(), kind)
     node.replace(new)
     return new
+
+
+_BASIC_DATE = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(.*)$")
+
+
+def _from_text(node, kind):
+    """Text converted as SQL Server converts it: '' and blanks are 0 for numbers and
+    1900-01-01 for dates (DuckDB: an error), 'YYYYMMDD' is a date (DuckDB: an error)."""
+    if kind not in ("int", "real", "date", "datetime"):
+        return _cast(node, kind)
+    blank = exp.Literal.number(0) if kind in ("int", "real") else exp.Literal.string("1900-01-01")
+    if isinstance(node, exp.Literal) and node.is_string:
+        text = node.name
+        if not text.strip():
+            return _cast(blank, kind)
+        m = _BASIC_DATE.match(text) if kind in ("date", "datetime") else None
+        if m:
+            text = f"{m.group(1)}-{m.group(2)}-{m.group(3)}{m.group(4)}"
+        return _cast(exp.Literal.string(text), kind)
+    test = exp.EQ(this=exp.Trim(this=node.copy()), expression=exp.Literal.string(""))
+    return exp.Case(ifs=[exp.If(this=test, true=_cast(blank, kind))], default=_cast(node, kind))
 
 
 def _looks_numeric(text):
@@ -458,7 +481,7 @@ def _convert_add(node, kinds, idioms):
     if "str" in pair and pair & NUMERIC:
         other = left if right == "str" else right
         side = node.left if left == "str" else node.right
-        _cast_in_place(side, "int" if other == "bit" else other)
+        _cast_in_place(side, "int" if other == "bit" else other, "str")
         idioms.add("implicit text-to-number conversion")
         if other == "bit":
             _cast_in_place(node.left if side is node.right else node.right, "bit")
@@ -492,7 +515,7 @@ def _convert_arith(node, kinds, idioms):
         other = right if left == "str" else left
         if other in NUMERIC:
             side = node.left if left == "str" else node.right
-            _cast_in_place(side, "int" if other == "bit" else other)
+            _cast_in_place(side, "int" if other == "bit" else other, "str")
             idioms.add("implicit text-to-number conversion")
     _bits_to_int(node, left, right)
 
@@ -507,10 +530,10 @@ def _convert_compare(node, a, b, kinds, idioms):
         return
     text, other = (a, kb) if ka == "str" else (b, ka)
     if other in NUMERIC:
-        _cast_in_place(text, "int" if other == "bit" else other)
+        _cast_in_place(text, "int" if other == "bit" else other, "str")
         idioms.add("implicit text-to-number conversion")
-    elif other in _DATES and not isinstance(text, exp.Literal):
-        _cast_in_place(text, other)
+    elif other in ("date", "datetime"):
+        _cast_in_place(text, other, "str")
         idioms.add("implicit text-to-date conversion")
 
 
@@ -521,7 +544,8 @@ def _convert_in(node, kinds, idioms):
     if kx == "str":
         nums = [k for k in ks if k in NUMERIC]
         if nums:
-            _cast_in_place(node.this, higher(*nums) if higher(*nums) != "bit" else "int")
+            target = higher(*nums) if higher(*nums) != "bit" else "int"
+            _cast_in_place(node.this, target, "str")
             idioms.add("implicit text-to-number conversion")
     elif kx in NUMERIC:
         for e, k in zip(list(items), ks):
@@ -547,7 +571,7 @@ def _unify(node, kinds, idioms):
         if k in (None, "null", target):
             continue
         if k == "str" or k == "bit" or target == "str":
-            _cast_in_place(p, target if target != "bit" else "int")
+            _cast_in_place(p, target if target != "bit" else "int", k)
             idioms.add("implicit conversion of CASE/ISNULL/COALESCE results")
 
 
@@ -564,13 +588,24 @@ def _text_argument(node, arg, kinds, idioms):
 
 
 def _truncating_cast(node, value, arg, kinds, idioms):
-    """CAST(2.7 AS int) is 2 in SQL Server (truncation), 3 in DuckDB (rounding)."""
+    """CAST(2.7 AS int) is 2 in SQL Server (truncation), 3 in DuckDB (rounding); CAST('' AS
+    int) is 0 and CAST('20150406' AS date) a date there (see _from_text)."""
     to = node.args.get("to") if arg == "this" else node.this
-    if value is None or kind_of_type(to) != "int":
+    target = kind_of_type(to)
+    if value is None or target is None:
         return
-    if kinds.of(value) in ("dec", "real"):
+    source = kinds.of(value)
+    if target == "int" and source in ("dec", "real"):
         value.replace(exp.Anonymous(this="TRUNC", expressions=[value.copy()]))
         idioms.add("CAST to int truncates")
+    elif source == "str" and target in ("int", "real", "date", "datetime"):
+        if isinstance(node, exp.TryCast) or (arg == "expression" and node.args.get("style")):
+            return  # TRY_CAST keeps DuckDB's NULL; CONVERT with a style is sqlglot's
+        converted = _from_text(value.copy(), target)
+        if isinstance(converted, exp.Cast):  # a literal: the cast is the conversion
+            value.replace(converted.this)
+        else:
+            value.replace(converted)
 
 
 def _arith_kind(kinds, names):
@@ -654,6 +689,54 @@ def _functions(root, idioms):
     for node in list(root.find_all(exp.CurrentTimestamp)):
         if not isinstance(node.parent, exp.Cast):
             node.replace(exp.Cast(this=node.copy(), to=exp.DataType.build("TIMESTAMP")))
+
+
+def _like_regex(pattern):
+    """A T-SQL LIKE pattern with [character classes] as a regular expression (DuckDB's
+    LIKE knows only % and _)."""
+    out, i = ["(?s)"], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "%":
+            out.append(".*")
+        elif c == "_":
+            out.append(".")
+        elif c == "[":
+            j = pattern.find("]", i + 2 if pattern[i + 1 : i + 2] in ("^", "]") else i + 1)
+            if j < 0:
+                out.append(re.escape(c))
+            else:
+                body = pattern[i + 1 : j]
+                neg = body.startswith("^")
+                body = body[1:] if neg else body
+                if len(body) == 1 and not neg:
+                    out.append(re.escape(body))  # [%] and [_] are the characters
+                else:
+                    body = body.replace("\\", "\\\\").replace("[", "\\[")
+                    out.append("[" + ("^" if neg else "") + body + "]")
+                i = j
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def _likes(root, idioms):
+    for node in list(root.find_all(exp.Like)):
+        pattern = node.expression
+        if not (isinstance(pattern, exp.Literal) and pattern.is_string and "[" in pattern.name):
+            continue
+        if node.args.get("escape") is not None or isinstance(node.parent, exp.Escape):
+            continue
+        test = exp.Anonymous(
+            this="regexp_full_match",
+            expressions=[
+                _cast(node.this.copy(), "str"),
+                exp.Literal.string(_like_regex(pattern.name)),
+            ],
+        )
+        node.replace(exp.Not(this=test) if node.args.get("negate") else test)
+        idioms.add("LIKE with [character classes]")
 
 
 def _date_adds(root, kinds):
@@ -1375,6 +1458,7 @@ def _translate(ast, ctx, names, extra, idioms):
         raise Unsupported("integer division", str(exc).split("\n")[0]) from None
     # 4. idioms DuckDB spells differently
     _functions(ast, idioms)
+    _likes(ast, idioms)
     _collations(ast, idioms)
     _applies(ast, idioms)
     _recursive_ctes(ast)
