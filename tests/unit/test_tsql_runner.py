@@ -717,6 +717,25 @@ def test_schema_option_maps_the_scripts_project_schema():
         run(script)
 
 
+def test_a_duckdb_extract_answers_as_the_parquet_one(tmp_path):
+    from leokit.schema.sample import sample_world
+    from leokit.synth.writers import write_extract
+
+    world = sample_world(years=(2009, 2013), n=12, seed=3)
+    script = """
+        if object_id('LEO_i2."9999".leo_earnings') is not null
+        select TaxYear, count(*) as n, sum(Earnings) as pay
+        from LEO_i2."9999".leo_earnings group by TaxYear order by TaxYear
+    """
+    got = []
+    for fmt in ("parquet", "duckdb"):
+        write_extract(world, tmp_path / fmt, fmt=fmt, params={"seed": 3, "scale": 0.1})
+        with run_script(textwrap.dedent(script), str(tmp_path / fmt), schema="9999") as r:
+            got.append(r.results[0])
+    assert len(got[0]) > 0
+    pd.testing.assert_frame_equal(got[0], got[1], check_dtype=False)
+
+
 def test_use_switches_the_database_for_two_part_names():
     script = "use LEO_i2\nselect count(*) as n from leo_synth.leo_benefit\nuse my_project\ncreate table t (a int)\n"
     with run(script) as r:

@@ -657,6 +657,16 @@ def _functions(root, idioms):
                     to=exp.DataType.build("BIGINT"),
                 )
             )
+        elif name == "CHOOSE" and len(args) > 1:
+            node.replace(
+                exp.Case(
+                    this=args[0].copy(),
+                    ifs=[
+                        exp.If(this=exp.Literal.number(i), true=a.copy())
+                        for i, a in enumerate(args[1:], 1)
+                    ],
+                )
+            )
         elif name == "SPACE" and len(args) == 1:
             node.replace(exp.Repeat(this=exp.Literal.string(" "), times=args[0].copy()))
         elif name in ("PATINDEX", "STR", "SOUNDEX", "DIFFERENCE", "NEWSEQUENTIALID"):
