@@ -408,11 +408,13 @@ def test_delete_join_and_delete_top_in_batches():
         create table #drop (grp varchar(5))
         insert #drop values ('c')
         delete s from #s s join #drop d on d.grp = s.grp
+        delete from #s from #s join #drop d on d.grp = 'c' where #s.id = 1
+        update top (2) #s set score = -1 where grp = 'b'
 
         declare @rounds int = 0
         while 1 = 1
         begin
-            delete top (3) from #s where score >= 10
+            delete top (2) from #s where score >= 10
             if @@rowcount = 0 break
             set @rounds += 1
         end
@@ -420,7 +422,8 @@ def test_delete_join_and_delete_top_in_batches():
     """
     )
     with run(script) as r:
-        assert r.results[0].iloc[0].tolist() == [2, 0]  # 4 rows: 3, then 1
+        # c's rows go, then id 1; b's two rows drop below 10: id 2 is left to delete
+        assert r.results[0].iloc[0].tolist() == [1, 2]
 
 
 # ------------------------------------------------------------------------------ conversions
@@ -493,6 +496,15 @@ def test_blank_text_and_basic_dates_convert_as_in_sql_server():
         assert [str(v)[:10] for v in first["d0"]] == ["1900-01-01", "2020-01-01"]
         f, d, later = r.results[1].iloc[0].tolist()
         assert f == 0 and str(d)[:10] == "2015-04-06" and later == 1
+
+
+def test_collations_binary_dropped_case_insensitive_kept():
+    script = """
+        select case when 'abc' collate Latin1_General_BIN = 'ABC' then 1 else 0 end as bin,
+               case when 'abc' collate Latin1_General_CI_AS = 'ABC' then 1 else 0 end as ci
+    """
+    with run(script) as r:
+        assert r.results[0].iloc[0].tolist() == [0, 1]
 
 
 def test_like_with_character_classes():
@@ -707,6 +719,8 @@ def test_print_raiserror_and_transactions():
         assert notes(r, "print") == ["rows: 0", "loaded 5 rows into proj.t"]
     with pytest.raises(ScriptError, match=r"line 1: .*RAISERROR \(severity 16\): stop here"):
         run("raiserror('stop here', 16, 1)")
+    with pytest.raises(ScriptError, match=r"line 2: .*THROW 50001: no cohort"):
+        run("select 1 as a\nthrow 50001, 'no cohort', 1;")
 
 
 def test_schema_option_maps_the_scripts_project_schema():

@@ -1241,8 +1241,6 @@ def _map_tables(root, ctx, skip_alias_targets=()):
     for table in list(root.find_all(exp.Table)):
         if any(table is t for t in skip_alias_targets):
             continue
-        if isinstance(table.parent, (exp.Delete,)) and table.arg_key == "tables":
-            continue
         if not table.args.get("db") and not isinstance(table.this, exp.Parameter):
             if _is_cte(table):
                 continue
@@ -1432,7 +1430,13 @@ def _translate(ast, ctx, names, extra, idioms):
     alias_targets = []
     if isinstance(ast, exp.Update) and ast.args.get("from_") is not None:
         items = _source_items(ast.args["from_"], ast.args.get("joins"))
-        t = ast.this
+        targets = [ast.this]
+    elif isinstance(ast, exp.Delete) and isinstance(ast.this, exp.Table):
+        items = [ast.this] + [j.this for j in ast.this.args.get("joins") or []]
+        targets = ast.args.get("tables") or []
+    else:
+        items, targets = [], []
+    for t in targets:
         if not t.args.get("db") and any((i.alias or "").lower() == t.name.lower() for i in items):
             alias_targets.append(t)
     _map_tables(ast, ctx, alias_targets)
