@@ -8,6 +8,7 @@ they print with their **Expected output**, write the index and the SRS import bu
     python tools/recipes.py stata [PAGE ...]        # the Stata checker only (default: every page)
     python tools/recipes.py index                   # rewrite recipes/README.md from front matter
     python tools/recipes.py bundle [--out DIR]      # the SRS import bundle (make srs-bundle)
+    python tools/recipes.py rneeds PAGE [--write]   # '# Needs:' lines for R blocks lacking them
 
 The machinery is the package tools/cookbook/ (pages, checks, run, expected, index, stata,
 rversions, bundle, lock); this module is its entry point and re-exports what the tests and
@@ -22,7 +23,7 @@ _TOOLS = os.path.dirname(os.path.abspath(__file__))
 if _TOOLS not in sys.path:
     sys.path.insert(0, _TOOLS)
 
-from cookbook import bundle, stata  # noqa: E402
+from cookbook import bundle, rversions, stata  # noqa: E402
 from cookbook.checks import CHECKS, problems  # noqa: E402, F401
 from cookbook.expected import (  # noqa: E402, F401
     cell_matches,
@@ -112,9 +113,12 @@ def _expected(ns):
 def _check(ns):
     bad = 0
     data = os.path.join(ROOT, DATA_DIR)
+    if not os.path.isdir(data):
+        print(f"note: {data} is missing, so the Stata checks are skipped (make recipe-data)")
     for rec in load_all() + [Recipe(TEMPLATE)]:
         found = [f"{rec.name}: {p}" for p in problems(rec)]
-        found += [f"{rec.name}: {f}" for f in stata.check_page(rec, data_dir=data)]
+        if os.path.isdir(data):
+            found += [f"{rec.name}: {f}" for f in stata.check_page(rec, data_dir=data)]
         for line in found:
             print(line)
         bad += len(found)
@@ -123,8 +127,11 @@ def _check(ns):
 
 
 def _stata(ns):
+    data = ns.data
+    if not os.path.isdir(data):
+        print(f"{data} is missing: run `python tools/recipes.py data` (make recipe-data) first")
+        return 2
     pages = [Recipe(p) for p in ns.pages] if ns.pages else load_all() + [Recipe(TEMPLATE)]
-    data = os.path.join(ROOT, DATA_DIR)
     bad = 0
     for rec in pages:
         findings = stata.check_page(rec, data_dir=data)
@@ -135,6 +142,28 @@ def _stata(ns):
         bad += len(findings)
     print("ok" if not bad else f"{bad} finding(s)")
     return 1 if bad else 0
+
+
+def _rneeds(ns):
+    """Suggest (or write) the R version statement of every R block that has none."""
+    import re
+
+    rec = Recipe(ns.page)
+    text = rec.text
+    for block in rec.blocks_of("r"):
+        if "# Needs:" in block.code:
+            continue
+        lines = rversions.suggest(block.code)
+        print(f"{block.label()}:\n" + "\n".join(lines))
+        if ns.write:
+            fence = re.compile(r"(```r[^\n]*\n)" + re.escape(block.code))
+            new = "\n".join(lines) + "\n" + block.code
+            text = fence.sub(lambda m, new=new: m.group(1) + new, text, 1)
+    if ns.write and text != rec.text:
+        with open(rec.path, "w", encoding="utf-8") as f:
+            f.write(text)
+        print(f"wrote {rec.path}: check each statement by hand")
+    return 0
 
 
 def _bundle(ns):
@@ -162,7 +191,11 @@ def main(argv=None):
     sub.add_parser("check", help="anatomy and Stata checks of every page")
     s = sub.add_parser("stata", help="the Stata checker on pages (default: every page)")
     s.add_argument("pages", nargs="*")
+    s.add_argument("--data", default=os.path.join(ROOT, DATA_DIR), help="the CSV folder")
     sub.add_parser("index", help="rewrite recipes/README.md")
+    n = sub.add_parser("rneeds", help="'# Needs:' lines for R blocks that lack them")
+    n.add_argument("page")
+    n.add_argument("--write", action="store_true", help="put them in the page")
     b = sub.add_parser("bundle", help="write the SRS import bundle and its zip")
     b.add_argument("--out", default=bundle.DEFAULT_OUT, help="folder (default output/srs_bundle)")
     ns = parser.parse_args(argv)
@@ -175,7 +208,7 @@ def main(argv=None):
         print(f"wrote {write_index()}")
         return 0
     commands = {"check": _check, "run": _run, "expected": _expected, "stata": _stata}
-    commands["bundle"] = _bundle
+    commands.update(bundle=_bundle, rneeds=_rneeds)
     if ns.command in commands:
         return commands[ns.command](ns)
     parser.print_help()

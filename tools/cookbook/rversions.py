@@ -153,6 +153,42 @@ def block_problems(code):
     return problems
 
 
+#: what a "# Needs:" line states for a package no version-sensitive feature raises: the
+#: SRS-era baseline for R and data.table, and the oldest versions checked for the others
+DEFAULT_NEEDS = dict(BASELINE, estimatr="0.10.0", plm="1.5-12")
+#: the older spellings offered for features newer than the baseline
+OLDER_SPELLING = {
+    "fifelse()": "ifelse() in place of fifelse() (check the types of the two branches)",
+    "fcase()": "nested fifelse() (or ifelse() before 1.12.4) in place of fcase()",
+    "fcoalesce()": "ifelse(is.na(x), y, x) in place of fcoalesce(x, y)",
+    "nafill()/setnafill()": "zoo::na.locf() or a loop in place of nafill()",
+    "the native pipe |>": "nested calls (or magrittr's %>%) in place of |>",
+    "the function shorthand \\(x)": "function(x) in place of \\(x)",
+}
+
+
+def suggest(code):
+    """The '# Needs:' line (and older-spelling lines) for a block, from what it loads and the
+    version-sensitive features it uses; a starting point to check by hand."""
+    plain = _code_only(code)
+    packages = ["R"] + sorted(set(_LIBRARY.findall(plain)) | set(_NAMESPACE.findall(plain)))
+    needs = {p: DEFAULT_NEEDS.get(p, "0") for p in packages}
+    why = {}
+    for pkg, ver, what in used_features(code):
+        if version_key(ver) > version_key(needs.get(pkg, "0")):
+            needs[pkg], why[pkg] = ver, what
+    items = [f"{p} >= {needs[p]}" + (f" ({why[p]})" if p in why else "") for p in packages]
+    lines = ["# Needs: " + ", ".join(items)]
+    for pkg, ver, what in used_features(code):
+        base = BASELINE.get(pkg)
+        if base and version_key(ver) > version_key(base):
+            older = OLDER_SPELLING.get(what, f"<the older spelling of {what}>")
+            line = f"# {pkg} < {ver}: {older}"
+            if line not in lines:
+                lines.append(line)
+    return lines
+
+
 def page_problems(recipe):
     """Messages for every R block of a page."""
     out = []

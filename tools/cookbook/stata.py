@@ -29,7 +29,13 @@ What it checks, each finding named by its rule:
   (value labels stop at 65,536: use ``egen long id = group(key)``).
 - ``expand-numbering``: copies numbered with ``_n`` after ``expand`` by variables that need
   not identify the original rows; ``contract-missing``: ``contract`` without ``nomiss``
-  keeps missing codes as a category; ``merge-mm``: ``merge m:m``.
+  keeps missing codes as a category; ``merge-mm``: ``merge m:m``; ``by-unsorted``: ``by``
+  right after a ``gsort`` with a descending key (Stata stops: not sorted); ``file`` also
+  covers ``use``/``import`` without ``clear`` after the data changed.
+
+Collapse's ``(sum)`` is not flagged: Stata's collapse.ado stores sums as double whatever the
+source type. Loops with literal ranges are followed value by value, macros are filled in
+where they can be told, and ``capture confirm file|variable`` guards are honoured.
 - page level (``check_page``): ``views``: every front-matter view is read by a Stata block;
   ``output``: every Expected output table is shown by a ``list`` (its columns as Stata
   names, ``strtoname()``); ``packages``: declared SSC packages are known and the page's

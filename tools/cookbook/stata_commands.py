@@ -9,9 +9,13 @@ Written from the command index of the Stata 16/17 documentation (Base Reference,
 Management, Programming, Graphics, Longitudinal-Data/Panel-Data, Time-Series, Survey,
 Multiple-Imputation, Survival, Structural Equation and Multivariate Statistics manuals).
 ``min:rest`` means the command may be abbreviated down to ``min`` (``g:enerate`` accepts g,
-ge, gen, ..., generate), as the manuals underline it. Commands added after Stata 17
+ge, gen, ..., generate), as the manuals underline it; where we were not sure of an
+abbreviation only the full name is accepted. Stata 16's documented ado-file commands
+(``cookbook.stata_commands_ado``) are accepted too. Commands added after Stata 17
 (``dtable``, ``bmaregress``...) are deliberately absent.
 """
+
+from cookbook.stata_commands_ado import ADO_COMMANDS
 
 _BUILTIN = """
 alpha anova append areg arch args arima asclogit asmprobit asroprobit assert avplot avplots
@@ -44,7 +48,7 @@ pac pause pca pcorr pctile permute pkcollapse pnorm poisson post postclose postf
 postutil power prais predict predictnl preserve pr:ogram probit proportion prtest prtesti
 putdocx putexcel putmata putpdf pwcorr pwd pwmean python
 qnorm qreg qui:etly query
-range ranksum ratio rcap recast recode reg:ress reg3 ren:ame replace reshape restore return
+range ranksum ratio recast recode reg:ress reg3 ren:ame replace reshape restore return
 rm rmdir robvar roccomp rocfit rocreg rolling rotate rreg run rvfplot rvpplot
 sample save saveold sc:atter sca:lar scobit sdtest search sem separate serrbar set shell
 signrank signtest simulate sktest sleep slogit smooth snapshot sort spearman split
@@ -110,7 +114,9 @@ _TABLE = _table()
 
 def builtin(name):
     """The full name of a built-in command (an abbreviation allowed), or None."""
-    return _TABLE.get(name)
+    if name in _TABLE:
+        return _TABLE[name]
+    return name if name in ADO_COMMANDS else None
 
 
 def package_of(command):

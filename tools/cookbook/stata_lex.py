@@ -188,13 +188,13 @@ def parse(code):
             findings.append((line, "quotes", "a string's quotes are not closed"))
             continue
         plain = re.sub(r"\$\{[^}]*\}", lambda m: " " * len(m.group(0)), plain)
-        if text.endswith(";") and not plain.rstrip().endswith("{"):
+        if ";" in plain and not re.match(r"^\s*mata\b", plain):
             findings.append(
                 (
                     line,
                     "semicolon",
-                    "the line ends in ';', which Stata reads as part of the "
-                    "command unless '#delimit ;' is in force",
+                    "';' in a command: Stata has no ';' separator unless '#delimit ;' is in "
+                    "force, so it reads it as part of the command",
                 )
             )
         if plain.strip() == "}":

@@ -63,7 +63,7 @@ class Rules(DataRules):
         for name in names:
             if UNKNOWN in name or name in ("_all", "*") or name.startswith("__tmp"):
                 continue
-            if name in self.lossy:
+            if name in self.lossy and not getattr(self, "moving_only", False):
                 self.report(line, "leading-zeros", self.lossy.pop(name))
             if self.data.has(name) is False:
                 self.report(line, "variable", f"{what} '{name}' does not exist at this point")
@@ -434,7 +434,11 @@ class Rules(DataRules):
                 continue
             name = stata_name(header, case)
             if name is None:
-                data.complete = False
+                # not a valid Stata name (e.g. over 32 characters): Stata renames the column
+                # (v# or a shortened name); either may be referred to
+                short = re.sub(r"\W", "_", header)[:32]
+                data.maybe[short] = kind
+                data.maybe[f"v{i}"] = kind
                 continue
             if i in strings:
                 kind = "str"

@@ -200,7 +200,12 @@ class DataRules:
             if drop:
                 self.data = Dataset()
             return
+        self.moving_only = True  # keeping or dropping a damaged variable is not using it
         names = self.resolve_varlist(line, head)
+        self.moving_only = False
+        if drop:
+            for n in varlist_tokens(head):
+                self.lossy.pop(n, None)
         if names is None:
             patterns = [wildcard_regex(t) for t in varlist_tokens(head) if "-" not in t]
             ranged = any("-" in t for t in varlist_tokens(head))
