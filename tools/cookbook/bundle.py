@@ -68,8 +68,7 @@ def srs_modules():
                 for f in sorted(os.listdir(folder))
                 if f.endswith(".py") and f != "__init__.py"
             ]
-    names = ["leokit"] + modules + found["REGISTRY_MODULES"]
-    return [n for i, n in enumerate(names) if n not in names[:i]]  # each once, in order
+    return ["leokit"] + modules + found["REGISTRY_MODULES"]
 
 
 def _module_file(name):
