@@ -47,8 +47,7 @@ class Entry:
 
 
 def srs_modules():
-    """leokit's SRS-bound module names, read from tests/environment/test_srs_profile.py; a
-    package among SRS_MODULES brings the modules of its folder."""
+    """leokit's SRS-bound module names, read from tests/environment/test_srs_profile.py."""
     with open(SRS_TEST, encoding="utf-8") as handle:
         tree = ast.parse(handle.read())
     found = {}
@@ -58,17 +57,7 @@ def srs_modules():
                 found[target.id] = ast.literal_eval(node.value)
     if set(found) != {"SRS_MODULES", "REGISTRY_MODULES"}:
         raise BundleError(f"{SRS_TEST} must define SRS_MODULES and REGISTRY_MODULES")
-    modules = []
-    for name in found["SRS_MODULES"]:
-        modules.append(name)
-        folder = os.path.join(ROOT, "src", *name.split("."))
-        if os.path.isdir(folder):  # a package (leokit.sdc): the modules it imports go with it
-            modules += [
-                f"{name}.{f[:-3]}"
-                for f in sorted(os.listdir(folder))
-                if f.endswith(".py") and f != "__init__.py"
-            ]
-    return ["leokit"] + modules + found["REGISTRY_MODULES"]
+    return ["leokit"] + found["SRS_MODULES"] + found["REGISTRY_MODULES"]
 
 
 def _module_file(name):
