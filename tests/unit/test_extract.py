@@ -5,6 +5,7 @@ import json
 import os
 import sys
 import textwrap
+import warnings
 
 import duckdb
 import numpy as np
@@ -207,10 +208,36 @@ def test_column_the_registry_declares_but_the_view_lacks(folders, world, tmp_pat
     os.makedirs(tmp_path / "x")
     df.to_csv(tmp_path / "x" / "leo_earnings.csv", index=False)
     ex = lx.open(tmp_path / "x")
-    assert "Num_SIC" not in ex.read("leo_earnings").columns  # reads what is there
+    with pytest.raises(lx.ExtractError) as e:  # never a frame silently short of a column
+        ex.read("leo_earnings")
+    assert "leo_earnings" in str(e.value) and "Num_SIC" in str(e.value)
+    assert "Num_SIC" not in ex.read("leo_earnings", validate=False).columns  # what is there
+    assert list(ex.read("leo_earnings", columns=["Edukey", "Earnings"]).columns) == [
+        "Edukey",
+        "Earnings",
+    ]
     with pytest.raises(lx.ExtractError) as e:
         ex.read("leo_earnings", columns=["Num_SIC"])
     assert "Num_SIC" in str(e.value) and "registry declares it" in str(e.value)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "dta"])
+def test_a_renamed_column_is_named_with_its_close_match(world, tmp_path, fmt):
+    df = world["leo_earnings"].rename(columns={"Earnings": "Earning"})
+    os.makedirs(tmp_path / "x")
+    if fmt == "csv":
+        df.to_csv(tmp_path / "x" / "leo_earnings.csv", index=False)
+    else:
+        with warnings.catch_warnings():  # pandas cuts a long name to Stata's 32 characters
+            warnings.simplefilter("ignore")
+            df.to_stata(tmp_path / "x" / "leo_earnings.dta", write_index=False)
+    ex = lx.open(tmp_path / "x")
+    with pytest.raises(lx.ExtractError) as e:
+        ex.read("leo_earnings")
+    msg = str(e.value)
+    assert "view leo_earnings" in msg and "Earnings (closest: Earning)" in msg
+    with pytest.raises(lx.ExtractError, match="Earnings"):
+        list(ex.chunks("leo_earnings"))
 
 
 def test_wrong_type_names_view_column_expected_and_found(world, tmp_path):
