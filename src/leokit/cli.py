@@ -161,10 +161,13 @@ class _CleanUpOnSignals:
 
 
 def _min_scale():
-    """The smallest --scale the generator makes as asked (below it, sizes are clamped)."""
+    """The smallest --scale the generator makes as asked (below it, sizes are clamped),
+    rounded up to three significant digits, so that the value the message shows works."""
     from leokit.synth import config
 
-    return config.Sizes(1e-12).pupils_per_cohort / config.NATIONAL_COHORT
+    exact = config.Sizes(1e-12).pupils_per_cohort / config.NATIONAL_COHORT
+    step = 10.0 ** (math.floor(math.log10(exact)) - 2)
+    return math.ceil(exact / step - 1e-9) * step
 
 
 def _synth(args):
@@ -184,7 +187,7 @@ def _synth(args):
         return _err(
             prog,
             f"argument --scale: {args.scale:g} is below the smallest extract the generator "
-            f"makes, --scale {smallest:.6g} (one national cohort is 1)",
+            f"makes, --scale {smallest:.3g} (one national cohort is 1)",
             EXIT_USAGE,
         )
     scale = args.scale if args.scale is not None else synth.DEFAULT_SCALE
