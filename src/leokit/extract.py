@@ -354,7 +354,9 @@ def conform(df, view, year=None, validate=True, registry=REGISTRY, where="a data
     Columns the registry knows are renamed to registry casing and converted; others are kept
     as they are. `view` is a View or a (concrete) view name.
     """
-    v, name, year = registry.resolve(view, year)
+    if not isinstance(df, pd.DataFrame):
+        raise ExtractError(f"conform: expected a pandas DataFrame, got {type(df).__name__}")
+    v, name, year = _registry_resolve(registry, view, year)
     ctx = _Ctx(name, where)
     out = OrderedDict()
     for actual in df.columns:
@@ -364,6 +366,15 @@ def conform(df, view, year=None, validate=True, registry=REGISTRY, where="a data
         else:
             out[col.name_for(year)] = _convert(df[actual], col, ctx, validate)
     return pd.DataFrame(out, index=df.index)
+
+
+def _registry_resolve(registry, view, year):
+    """registry.resolve, with an unknown view as ExtractError (the registry says KeyError)."""
+    try:
+        return registry.resolve(view, year)
+    except KeyError as e:
+        err = ExtractError(e.args[0] if e.args else f"unknown view {view!r}")
+    raise err
 
 
 def _registry_column(view, name, year):
@@ -398,7 +409,9 @@ def content_sha256(df, view, year=None, registry=REGISTRY, _conformed=False):
     1970-01-01 plus a NULL mask, text as UTF-8 with NULL and '' treated alike (CSV and Stata
     cannot tell them apart). Reading a written extract back gives the same checksum.
     """
-    v = registry.view(view) if isinstance(view, str) else view
+    if not isinstance(df, pd.DataFrame):
+        raise ExtractError(f"content_sha256: expected a pandas DataFrame, got {type(df).__name__}")
+    v = _registry_resolve(registry, view, year)[0] if isinstance(view, str) else view
     if isinstance(view, str) and v.per_year and year is None:
         year = registry.year_of(view)
     ctx = _Ctx(view if isinstance(view, str) else v.name, "checksum")
@@ -1951,8 +1964,24 @@ class Extract:
             con = duckdb.connect()
             self._duck = con
         if memory_limit is not None:
-            con.execute(f"SET memory_limit = '{_sql_text(memory_limit)}'")
+            try:
+                con.execute(f"SET memory_limit = '{_sql_text(memory_limit)}'")
+            except Exception as e:  # noqa: BLE001 - DuckDB's error, reported once
+                err = ExtractError(
+                    f"memory_limit = {memory_limit!r}: expected a size such as '4GB' "
+                    f"({_first_line(e)})"
+                )
+            else:
+                err = None
+            if err is not None:
+                raise err
         if threads is not None:
+            if (
+                isinstance(threads, bool)
+                or not isinstance(threads, (int, np.integer))
+                or threads < 1
+            ):
+                raise ExtractError(f"threads = {threads!r}: expected a whole number >= 1")
             con.execute(f"SET threads = {int(threads)}")
         return con
 

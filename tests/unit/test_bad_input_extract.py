@@ -275,6 +275,58 @@ CASES = [
         "chunksize",
     ),
     case("relation-on-stata", lambda f: f.dta.relation("leo_earnings"), "relation", "dta files"),
+    case(
+        "duckdb-memory-limit-text",
+        lambda f: f.parquet.duckdb(memory_limit="lots"),
+        "memory_limit",
+        "lots",
+    ),
+    case("duckdb-threads-text", lambda f: f.parquet.duckdb(threads="x"), "threads", "'x'"),
+    # ---------------------------------------------------------------- plain frames
+    case(
+        "conform-unknown-view",
+        lambda f: lx.conform(f.parquet.read("leo_earnings"), "leo_earnigs"),
+        "leo_earnigs",
+    ),
+    case("conform-not-a-frame", lambda f: lx.conform([1, 2], "leo_earnings"), "DataFrame", "list"),
+    case(
+        "checksum-unknown-view",
+        lambda f: lx.content_sha256(f.parquet.read("leo_earnings"), "nope"),
+        "nope",
+    ),
+    # ---------------------------------------------------------------- writing an extract
+    case(
+        "write-tables-not-a-dict",
+        lambda f: write_extract([f.parquet.read("leo_earnings")], f.root / "new"),
+        "tables",
+        "dict",
+    ),
+    case(
+        "write-table-not-a-frame",
+        lambda f: write_extract({"leo_earnings": [1, 2]}, f.root / "new"),
+        "leo_earnings",
+        "DataFrame",
+    ),
+    case(
+        "write-unknown-view",
+        lambda f: write_extract({"leo_earnigs": f.parquet.read("leo_earnings")}, f.root / "new"),
+        "leo_earnigs",
+    ),
+    case(
+        "write-over-a-users-folder",
+        lambda f: write_extract({}, f.root / "text"),
+        "refusing",
+        "notes.txt",
+    ),
+    case(
+        "write-extra-file-outside",
+        lambda f: write_extract(
+            {"leo_earnings": f.parquet.read("leo_earnings")},
+            f.root / "new",
+            extra_files={"../escape.md": "x"},
+        ),
+        "../escape.md",
+    ),
 ]
 
 

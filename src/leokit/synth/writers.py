@@ -354,8 +354,18 @@ def _plan(tables, registry):
     Only names are checked here; values are converted (and checked) table by table while
     writing, so that only one table's converted copy is ever held.
     """
+    if not isinstance(tables, dict):
+        raise WriteError(
+            f"tables: expected a dict of view name -> DataFrame, got {type(tables).__name__}"
+        )
     out = []
     for name, df in tables.items():
+        if not isinstance(df, pd.DataFrame):
+            raise WriteError(
+                f"table {name!r}: expected a pandas DataFrame, got {type(df).__name__}"
+            )
+        if not isinstance(name, str):
+            raise WriteError(f"table {name!r}: expected a view name as text")
         try:
             v = registry.view(name)
         except KeyError:
