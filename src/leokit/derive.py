@@ -132,7 +132,7 @@ def _require_columns(df, columns, what):
 
 
 def _require_frame(df, what):
-    if not isinstance(df, pd.DataFrame):
+    if not hasattr(df, "columns") or isinstance(df, type):  # a DataFrame, or one's stand-in
         raise ValueError(f"{what}: expected a pandas DataFrame, got {type(df).__name__}")
 
 
@@ -152,6 +152,99 @@ def _one_date(value, name):
 def _date_text(day):
     """ISO text of a day number."""
     return str(np.asarray(day, dtype=np.int64).astype("datetime64[D]"))
+
+
+def _day_of(value, name):
+    """Day number of a single date argument (see _one_date)."""
+    return int(_day_numbers(pd.Series([_one_date(value, name)]))[0])
+
+
+# The data window's checks, shared with leokit.derive_sql (same rules, same messages). Days
+# are day numbers (days since 1970-01-01); years are tax years' start years.
+
+
+def _check_window(years, end_day, end_name, first_start, latest_open_start, window):
+    """ValueError when `end_day` (data_end, or merge_spells' open_end) leaves nothing to count.
+
+    window             end_day is the last day the data covers: a requested tax year starting
+                       after it, or an end before every spell starts, is an error
+    first_start        earliest spell start (None: no spells)
+    latest_open_start  latest start of an open spell (None: none), for open_end
+    """
+    if window and years is not None:
+        late = [int(y) for y in years if _apr6_day(y)[0] > end_day]
+        if late:
+            raise ValueError(
+                f"tax year {_ty_code(late[0])} starts after {end_name} {_date_text(end_day)}: "
+                f"the data cannot say who was employed then; drop "
+                f"{'those years' if len(late) > 1 else 'it'} or give the last day the extract "
+                f"covers as {end_name}"
+            )
+    if window and first_start is not None and first_start > end_day:
+        raise ValueError(
+            f"{end_name} {_date_text(end_day)} is before every spell starts (the first starts "
+            f"{_date_text(first_start)}): it is the last day the data covers"
+        )
+    if not window and latest_open_start is not None and latest_open_start > end_day:
+        raise ValueError(
+            f"{end_name} {_date_text(end_day)} is before an open spell starts (one starts "
+            f"{_date_text(latest_open_start)}): open spells cannot end before they start"
+        )
+
+
+def _check_oct_mar_window(tax_years, end_day):
+    """ValueError when a requested tax year's October-March window ends after data_end."""
+    codes = np.asarray(as_tax_year(_as_series(tax_years)[0]).values)
+    last_march = _apr6_day(codes // 100 + 1) - 6  # 31 March
+    cut = last_march > end_day
+    if cut.any():
+        raise ValueError(
+            f"tax year {_py(codes[cut][0])}: its October-March window runs to "
+            f"{_date_text(last_march[cut][0])}, after data_end {_date_text(end_day)}; months "
+            "after data_end are unobserved, so drop that year"
+        )
+
+
+def _check_year_ends(years, end_day):
+    """ValueError when an earnings tax year ends after data_end (annualised_earnings)."""
+    years = sorted(int(t) for t in years)
+    if not years:
+        return
+    year_end = _apr6_day(np.asarray(years) // 100 + 1) - 1
+    cut = year_end > end_day
+    if cut.any():
+        raise ValueError(
+            f"earnings in tax year {np.asarray(years)[cut][0]} run to "
+            f"{_date_text(year_end[cut][0])}, after data_end {_date_text(end_day)}: employment "
+            "after data_end is not counted, so the pay would be annualised over too few days; "
+            "drop that year or give the extract's last day as data_end"
+        )
+
+
+def _check_min_months(min_months):
+    if isinstance(min_months, (bool, np.bool_)) or min_months not in range(1, 7):
+        raise ValueError(
+            f"min_months must be a whole number of months from 1 to 6 (DfE: 5), got {min_months!r}"
+        )
+
+
+def _pay_problem(col, n_text, text_example, n_missing, n_inf, n_negative, negative_example):
+    """ValueError for an earnings column with text, missing, infinite or negative values."""
+    if n_text:
+        return ValueError(f"{col}: {n_text} value(s) are not numbers, e.g. {text_example!r}")
+    if n_missing:
+        return ValueError(
+            f"{col}: {n_missing} missing value(s) in earnings records; decide first what they "
+            "mean (a missing row already means no PAYE pay)"
+        )
+    if n_inf:
+        return ValueError(f"{col}: {n_inf} infinite value(s)")
+    if n_negative:
+        return ValueError(
+            f"{col}: {n_negative} negative value(s), e.g. {negative_example!r}; LEO sets a "
+            "negative annual total to 0: set them to 0 or drop them first"
+        )
+    return None
 
 
 def _check_unique(df, keys, what):
@@ -519,31 +612,15 @@ def _spell_days(spells, person, start_col, end_col, data_end, tax_years, window=
     if ty_years is not None and not len(ty_years):
         raise ValueError("tax_years is empty: give at least one tax year, or None for all")
     if data_end is not None:
-        window_end = int(_day_numbers(pd.Series([_one_date(data_end, end_name)]))[0])
-        late = [] if ty_years is None or not window else ty_years[_apr6_day(ty_years) > window_end]
-        if len(late):
-            raise ValueError(
-                "tax year {} starts after {} {}: the data cannot say who was employed then; "
-                "drop {} or give the last day the extract covers as {}".format(
-                    _ty_code(late[0]), end_name, _date_text(window_end),
-                    "those years" if len(late) > 1 else "it", end_name,
-                )
-            )  # fmt: skip
-        after = s_days > window_end
-        if len(s_days) and (after.all() if window else (after & is_open).any()):
-            first = int(np.flatnonzero(after)[0])
-            raise ValueError(
-                "{} {} is before {} spell starts (row {!r} starts {}): {}".format(
-                    end_name,
-                    _date_text(window_end),
-                    "every" if window else "an open",
-                    _py(start.index[first]),
-                    _date_text(s_days[first]),
-                    "it is the last day the data covers"
-                    if window
-                    else "open spells cannot end before they start",
-                )
-            )
+        window_end = _day_of(data_end, end_name)
+        _check_window(
+            ty_years,
+            window_end,
+            end_name,
+            int(s_days.min()) if len(s_days) else None,
+            int(s_days[is_open].max()) if is_open.any() else None,
+            window,
+        )
         if window:  # nothing after the end of the data is counted
             e_days = np.minimum(e_days, window_end)
     elif ty_years is not None and len(ty_years):
@@ -723,24 +800,12 @@ def sustained_employment(
     Rows: with ``tax_years``, every person in either input for every requested year; without
     it, every person-year with some employment or an SA record.
     """
-    if isinstance(min_months, (bool, np.bool_)) or min_months not in range(1, 7):
-        raise ValueError(
-            f"min_months must be a whole number of months from 1 to 6 (DfE: 5), got {min_months!r}"
-        )
+    _check_min_months(min_months)
     if self_assessment is not None:
         _require_frame(self_assessment, "self_assessment")
     frame, pcol, persons = _spell_days(employment, person, start_col, end_col, data_end, tax_years)
     if data_end is not None and tax_years is not None:
-        last_march = _apr6_day(_tax_start_years(tax_years) + 1) - 6  # 31 March
-        end_day = int(_day_numbers(pd.Series([_one_date(data_end, "data_end")]))[0])
-        cut = last_march > end_day
-        if cut.any():
-            year = _py(np.asarray(as_tax_year(_as_series(tax_years)[0]).values)[cut][0])
-            raise ValueError(
-                f"tax year {year}: its October-March window runs to "
-                f"{_date_text(last_march[cut][0])}, after data_end {_date_text(end_day)}; "
-                "months after data_end are unobserved, so drop that year"
-            )
+        _check_oct_mar_window(tax_years, _day_of(data_end, "data_end"))
     merged = _merge_day_spells(frame, pcol)
     rows = _explode_tax_years(merged, pcol)
     first_month = _month_of_day(rows["_start"].values)
@@ -805,34 +870,28 @@ def sustained_employment(
 # earnings
 
 
-def _pay_values(earnings, earnings_col, rows=None):
+def _pay_values(earnings, earnings_col):
     """The earnings column as float64; ValueError naming the column for text, missing values
     and negative pay (LEO sets a negative annual total to 0, so one is an error upstream)."""
-    col = earnings[earnings_col] if rows is None else earnings[earnings_col][rows]
+    col = earnings[earnings_col]
     if pd.api.types.is_bool_dtype(col.dtype):
         raise ValueError(f"{earnings_col}: expected pay in pounds, got booleans")
     pay = pd.to_numeric(col, errors="coerce")
-    text = pay.isna() & col.notna()
-    if text.any():
-        raise ValueError(
-            f"{earnings_col}: {int(text.sum())} value(s) are not numbers, e.g. "
-            f"{_py(col[text].iloc[0])!r}"
-        )
+    text = (pay.isna() & col.notna()).values
     values = pay.values.astype(np.float64)
-    if np.isnan(values).any():
-        raise ValueError(
-            f"{earnings_col}: {int(np.isnan(values).sum())} missing value(s) in earnings records; "
-            "decide first what they mean (a missing row already means no PAYE pay)"
-        )
-    if np.isinf(values).any():
-        raise ValueError(f"{earnings_col}: infinite values")
+    missing = np.isnan(values) & ~text
     negative = values < 0
-    if negative.any():
-        raise ValueError(
-            f"{earnings_col}: {int(negative.sum())} negative value(s), e.g. "
-            f"{_py(col[negative].iloc[0])!r} (row {_py(col.index[negative][0])!r}); LEO sets a "
-            "negative annual total to 0: set them to 0 or drop them first"
-        )
+    problem = _pay_problem(
+        earnings_col,
+        int(text.sum()),
+        _py(col[text].iloc[0]) if text.any() else None,
+        int(missing.sum()),
+        int(np.isinf(values).sum()),
+        int(negative.sum()),
+        _py(col[negative].iloc[0]) if negative.any() else None,
+    )
+    if problem is not None:
+        raise problem
     return values
 
 
@@ -874,18 +933,8 @@ def annualised_earnings(
     _require_frame(employment, "employment")
     pay = _pay_values(earnings, earnings_col)
     years = sorted(set(int(t) for t in ty.values))
-    if data_end is not None and years:
-        end_day = int(_day_numbers(pd.Series([_one_date(data_end, "data_end")]))[0])
-        year_end = _apr6_day(np.asarray(years) // 100 + 1) - 1
-        cut = year_end > end_day
-        if cut.any():
-            year = np.asarray(years)[cut][0]
-            raise ValueError(
-                f"earnings in tax year {year} run to {_date_text(year_end[cut][0])}, after "
-                f"data_end {_date_text(end_day)}: employment after data_end is not counted, so "
-                "the pay would be annualised over too few days; drop that year or give the "
-                "extract's last day as data_end"
-            )
+    if data_end is not None:
+        _check_year_ends(years, _day_of(data_end, "data_end"))
     out = earnings.copy()
     out["TaxYear"] = ty.values
     if not years:

@@ -1432,7 +1432,7 @@ def open_parameter(extract):
         return open_extract(con, schema=schema, databases=databases)
     if not isinstance(extract, str) or not extract.strip():
         raise ExtractError(
-            f"extract = {extract!r}: expected the path of an extract folder or a dict of SRS "
+            f"extract = {extract!r}: expected a path (an extract folder) or a dict of SRS "
             "connection settings"
         )
     return open_extract(extract)
