@@ -239,14 +239,31 @@ def _synth(args):
         f"wrote {len(manifest['tables'])} views ({rows:,} rows) to {args.out} "
         f"({args.format}), with {', '.join(files)}"
     )
+    _note_leftovers(args.out)
     return EXIT_OK
+
+
+def _note_leftovers(out):
+    """Name the temporary folders interrupted runs left beside `out` that are still there."""
+    from leokit.synth.writers import leftovers
+
+    for path, pid, _ in leftovers(out):
+        if pid is None:
+            print(
+                f"note: {path} was left by an interrupted run of an older leokit; remove it "
+                "yourself once you are sure no such run is going on"
+            )
+        else:
+            print(
+                f"note: {path} was left by an interrupted `leokit synth` (process {pid}); the "
+                f"next `leokit synth --out {out}` removes it once that process has ended"
+            )
 
 
 # ------------------------------------------------------------------------------ validate
 def _validate(args):
     from leokit.extract import ExtractError
     from leokit.schema.validate import validate_extract
-    from leokit.synth.writers import leftovers
 
     prog = "leokit validate"
     if not os.path.exists(args.path):
@@ -262,11 +279,7 @@ def _validate(args):
     except ExtractError as e:
         return _err(prog, str(e), EXIT_FAILED)
     print(report.summary())
-    for path, pid, _ in leftovers(args.path):
-        print(
-            f"note: {path} was left by an interrupted `leokit synth` (process {pid}); the next "
-            f"`leokit synth --out {args.path}` removes it once that process has ended"
-        )
+    _note_leftovers(args.path)
     return EXIT_OK if report.ok else EXIT_FAILED
 
 

@@ -311,6 +311,16 @@ def _wait_for(path, proc, timeout=120):
         time.sleep(0.05)
 
 
+def _wait_for_a_file(folder, suffix, proc, timeout=60):
+    """Until the writer thread has put a file in `folder`."""
+    import time
+
+    end = time.monotonic() + timeout
+    while not any(n.endswith(suffix) for n in os.listdir(folder)):
+        assert proc.poll() is None and time.monotonic() < end, "no file was written"
+        time.sleep(0.05)
+
+
 def _hidden(folder):
     return sorted(n for n in os.listdir(folder.parent) if n.startswith("." + folder.name + "."))
 
@@ -328,7 +338,7 @@ def test_sigterm_and_sigint_leave_the_old_extract_or_nothing(tmp_path, signame, 
     proc = _slow_synth(tmp_path, out, tmp_path / "ready")
     _wait_for(tmp_path / "ready", proc)
     (tmp_dir,) = _hidden(out)  # the generation is writing, beside `out`
-    assert any(n.endswith(".parquet") for n in os.listdir(tmp_path / tmp_dir))
+    _wait_for_a_file(tmp_path / tmp_dir, ".parquet", proc)
     signum = getattr(signal, signame)
     proc.send_signal(signum)
     stdout, stderr = proc.communicate(timeout=60)
@@ -464,3 +474,17 @@ def test_datacard_output_never_replaces_a_users_file(fake_generate, tmp_path, ca
     assert main(["datacard", str(out), "-o", str(card)]) == 0
     assert main(["datacard", str(out), "-o", str(card)]) == 0  # a card it wrote: replaced
     assert sorted(os.listdir(tmp_path)) == ["README.md", "card.md", "data"]
+
+
+def test_an_older_leokits_leftover_is_named_and_left_alone(fake_generate, tmp_path, capsys):
+    """leokit 0.1 left `.DIR.tmp-<random>` folders with nothing saying whose they were."""
+    old = tmp_path / ".data.tmp-k2j4x_9q"
+    old.mkdir()
+    (old / "leo_earnings.parquet").write_bytes(b"half")
+    out = tmp_path / "data"
+    assert main(["synth", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert str(old) in printed and "older leokit" in printed
+    assert os.listdir(old) == ["leo_earnings.parquet"]
+    assert main(["validate", str(out)]) == 0
+    assert str(old) in capsys.readouterr().out

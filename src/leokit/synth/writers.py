@@ -268,6 +268,12 @@ def _leftover_pattern(out):
     return re.compile(r"^\." + base + r"\.(tmp|old)-(\d+)-[0-9a-f]+$")
 
 
+def _legacy_pattern(out):
+    """Temporary folders of leokit 0.1 (tempfile.mkdtemp names, no pid, no marker)."""
+    base = re.escape(os.path.basename(out))
+    return re.compile(r"^\." + base + r"\.(tmp|old)-[a-z0-9_]{8}$")
+
+
 def _alive(pid):
     """Whether process `pid` runs on this machine (True when that cannot be known)."""
     if pid == os.getpid():
@@ -286,10 +292,12 @@ def _alive(pid):
 def leftovers(out):
     """Temporary folders that runs writing to `out` left beside it: a list of
     (path, pid, ours_to_remove). ours_to_remove is True when the folder is leokit's (its name
-    and, for a folder being written, its marker) and the process that wrote it is gone."""
+    and, for a folder being written, its marker) and the process that wrote it is gone. pid
+    is None for a folder an older leokit left (nothing says whether its run has ended)."""
     out = os.path.abspath(os.fspath(out))
     parent = os.path.dirname(out)
     pattern = _leftover_pattern(out)
+    legacy = _legacy_pattern(out)
     found = []
     try:
         names = sorted(os.listdir(parent))
@@ -299,7 +307,11 @@ def leftovers(out):
     for name in names:
         m = pattern.match(name)
         path = os.path.join(parent, name)
-        if m is None or os.path.islink(path) or not os.path.isdir(path):
+        if os.path.islink(path) or not os.path.isdir(path):
+            continue
+        if m is None:
+            if legacy.match(name):
+                found.append((path, None, False))
             continue
         pid = int(m.group(2))
         mark = _read_mark(path)
@@ -334,6 +346,10 @@ def clean_leftovers(out):
     temporary folder that another run may still be writing, or that cannot be removed."""
     kept = []
     for path, pid, removable in leftovers(out):
+        if (
+            pid is None
+        ):  # an older leokit's: named by `leokit synth` and `validate`, not ours to judge
+            continue
         if removable and not _remove_tree(path):
             kept.append(f"{path} (left by process {pid}) cannot be removed; remove it yourself")
         elif not removable:
