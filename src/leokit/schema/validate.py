@@ -11,6 +11,7 @@ lo/hi ranges, no NULLs in non-nullable columns, and unique keys where the view h
 content checksum. Current stack only (pandera); not part of the SRS profile.
 """
 
+import os
 from collections import OrderedDict
 
 import numpy as np
@@ -244,16 +245,12 @@ def _row(view, column, check, case):
 
 
 def _is_folder(path):
-    import os
-
     return isinstance(path, (str, os.PathLike)) and os.path.isdir(os.fspath(path))
 
 
 def _manifest_of(path, require):
     """The folder's manifest (None when it has none and none is required); ExtractError when
     one is required and missing, or when it is not an extract manifest leokit wrote."""
-    import os
-
     from leokit.extract import MANIFEST, WRITING_MARK, ExtractError, read_manifest
 
     folder = os.fspath(path)
@@ -285,8 +282,6 @@ def _manifest_of(path, require):
 
 def _file_failures(folder, manifest):
     """Rows for files whose size differs from the manifest's `files` (truncated, changed)."""
-    import os
-
     out = []
     files = manifest.get("files")
     if not isinstance(files, dict):
@@ -378,12 +373,11 @@ def validate_extract(
                 if digest != entry.get("sha256"):
                     parts.append(_row(name, None, "manifest_sha256", digest))
             report[name] = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-        for name in listed:
+        for name, entry in listed.items():
             if name.lower() not in present:
-                report[name] = _row(name, None, "manifest_table_present", name)
+                case = f"listed in the manifest, but {entry.get('file', name)} is not there"
+                report[name] = _row(name, None, "manifest_table_present", case)
         if manifest is not None and folder:
-            import os
-
             for view, row in _file_failures(os.fspath(path), manifest):
                 before = report.get(view)
                 report[view] = (
@@ -395,7 +389,8 @@ def validate_extract(
                 report.missing_views = gaps
             else:
                 for name in gaps:
-                    report[name] = _row(name, None, "registry_view_present", name)
+                    case = "not in the folder (--allow-missing-views lists it instead)"
+                    report[name] = _row(name, None, "registry_view_present", case)
     finally:
         ex.close()
     return report

@@ -56,6 +56,7 @@ from leokit.extract import (
     FORMATS,
     MANIFEST,
     STATA_MAX_NAME,
+    WRITING_MARK,
     ExtractError,
     _date_days,
     conform,
@@ -115,8 +116,7 @@ def _json(obj):
 
 # ------------------------------------------------------------------------------ checks
 WRITTEN_BY = "leokit"  # the manifest's signature: this package wrote the folder
-_MARK = ".leokit-writing"  # inside a temporary folder while it is being written: pid and host
-_TEXT_FILES_HASHED = 4 * 2**20  # files up to this size (the text ones) are hashed in `files`
+_MARK = WRITING_MARK  # inside a temporary folder while it is being written: pid and host
 
 
 def check_target(out):
@@ -165,14 +165,15 @@ def _load_manifest(folder):
     return m
 
 
-def own_files(folder, manifest=None):
-    """{file name: expected size or None} of what leokit wrote into the extract `folder`
-    (manifest.json included), or a string saying why the folder is not a leokit extract.
+def own_files(folder):
+    """{file name: (size, sha256) as the manifest records them, or None when it records
+    neither} of what leokit wrote into the extract `folder` (manifest.json included), or a
+    string saying why the folder is not a leokit extract.
 
     The manifest must carry leokit's signature: `written_by` and `files` (leokit 0.1 wrote
     neither: its extracts are recognised by their checksum note, and only their table files
     and truth.json count as its own: a data card there may hold a user's edits)."""
-    m = _load_manifest(folder) if manifest is None else manifest
+    m = _load_manifest(folder)
     if isinstance(m, str):
         return m
     files = OrderedDict([(MANIFEST, None)])
@@ -180,18 +181,18 @@ def own_files(folder, manifest=None):
         for name, entry in m["files"].items():
             size = entry.get("bytes") if isinstance(entry, dict) else None
             files[str(name)] = (size, entry.get("sha256") if isinstance(entry, dict) else None)
-        return _plain_names(files, folder)
+        return _plain_names(files)
     if str(m.get("checksum", "")).startswith("leokit.extract.content_sha256"):
         for entry in m["tables"].values():
             if isinstance(entry, dict) and entry.get("file"):
                 files[str(entry["file"])] = None
         if m.get("truth") == TRUTH:
             files[TRUTH] = None
-        return _plain_names(files, folder)
+        return _plain_names(files)
     return f"its {MANIFEST} was not written by leokit (no leokit signature)"
 
 
-def _plain_names(files, folder):
+def _plain_names(files):
     bad = [n for n in files if n != os.path.basename(n) or n in ("", ".", "..")]
     if bad:
         return f"its {MANIFEST} lists {bad[0]!r}, which is not a file name in the folder"
@@ -336,7 +337,7 @@ def _read_mark(folder):
 
 
 def _remove_tree(path):
-    """Remove a folder leokit wrote (its files and, for DuckDB, nothing else)."""
+    """Remove a temporary folder leokit wrote; whether it is gone."""
     shutil.rmtree(path, ignore_errors=True)
     return not os.path.exists(path)
 
@@ -346,9 +347,7 @@ def clean_leftovers(out):
     temporary folder that another run may still be writing, or that cannot be removed."""
     kept = []
     for path, pid, removable in leftovers(out):
-        if (
-            pid is None
-        ):  # an older leokit's: named by `leokit synth` and `validate`, not ours to judge
+        if pid is None:  # an older leokit's: named by synth and validate, never judged here
             continue
         if removable and not _remove_tree(path):
             kept.append(f"{path} (left by process {pid}) cannot be removed; remove it yourself")
