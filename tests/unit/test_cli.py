@@ -488,3 +488,14 @@ def test_an_older_leokits_leftover_is_named_and_left_alone(fake_generate, tmp_pa
     assert os.listdir(old) == ["leo_earnings.parquet"]
     assert main(["validate", str(out)]) == 0
     assert str(old) in capsys.readouterr().out
+
+
+def test_the_committed_extract_is_one_leokit_may_replace():
+    """`make data` regenerates data_synthetic/ when it is broken: leokit must recognise it."""
+    from pathlib import Path
+
+    from leokit.synth.writers import not_ours, own_files
+
+    folder = Path(__file__).resolve().parents[2] / "data_synthetic"
+    assert not_ours(folder) is None
+    assert set(own_files(folder)) == set(os.listdir(folder))
