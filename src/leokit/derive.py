@@ -747,7 +747,8 @@ def days_employed(
 
     Returns columns [person, TaxYear, days_employed]. With ``tax_years`` every person in
     ``employment`` gets a row for every requested year (0 days where not employed); without it
-    only the person-years with at least one day are returned.
+    only the person-years with at least one day are returned. Spells without a person key
+    (NULL) belong to nobody and are left out; an empty ``employment`` gives an empty result.
     """
     frame, pcol, persons = _spell_days(employment, person, start_col, end_col, data_end, tax_years)
     merged = _merge_day_spells(frame, pcol)
