@@ -881,7 +881,8 @@ def _pay_values(earnings, earnings_col):
     text = (pay.isna() & col.notna()).values
     values = pay.values.astype(np.float64)
     missing = np.isnan(values) & ~text
-    negative = values < 0
+    with np.errstate(invalid="ignore"):  # NaN compares False (numpy 1.18 warns)
+        negative = values < 0
     problem = _pay_problem(
         earnings_col,
         int(text.sum()),
