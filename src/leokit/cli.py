@@ -117,6 +117,10 @@ def _build_parser():
     p.add_argument("path", metavar="DIR", type=_path, help="extract folder")
     p.add_argument("--output", "-o", metavar="FILE", type=_path,
                    help="write to FILE (new, or a data card written before) instead of stdout")  # fmt: skip
+
+    from leokit.tsql.command import add_parser as add_sql_parser
+
+    add_sql_parser(sub)
     return parser
 
 
@@ -354,7 +358,11 @@ def main(argv=None):
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    handler = {"synth": _synth, "validate": _validate, "datacard": _datacard}[args.command]
+    from leokit.tsql.command import run_command as _sql
+
+    handler = {"synth": _synth, "validate": _validate, "datacard": _datacard, "sql": _sql}[
+        args.command
+    ]
     return handler(args)
 
 
