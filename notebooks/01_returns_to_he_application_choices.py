@@ -305,8 +305,9 @@ sa = ex.read("leo_self_assessment", columns=["Edukey", "TaxYear"])
 sa = sa.merge(people, left_on="Edukey", right_on="EDUKEY")[["AE_ID", "TaxYear"]]
 
 data_end = derive.tax_year_end(tax_years_in_data[-1])
-sustained = derive.sustained_employment(
-    emp, tax_years=tax_years, self_assessment=sa, person="AE_ID", data_end=data_end
+observed = [t for t in tax_years if t <= tax_years_in_data[-1]] or tax_years_in_data[-1:]
+sustained = derive.sustained_employment(  # later years are unknown: derive refuses them
+    emp, tax_years=observed, self_assessment=sa, person="AE_ID", data_end=data_end
 )
 pay = derive.annualised_earnings(earn, emp, person="AE_ID", data_end=data_end)
 panel = sustained[["AE_ID", "TaxYear", "sustained"]].merge(
