@@ -217,6 +217,13 @@ def round_counts(table, columns, label=None, threshold=sdc.THRESHOLD, round_base
         report.n_cells += int((~np.isnan(n)).sum())
         for i in np.flatnonzero(small):
             report.add(f"{labels[i]}, {col}", "threshold", f"fewer than {threshold} units")
+        kept = shown[~np.isnan(shown)]
+        if kept.size:
+            low = int(kept.min())
+            report.min_count_shown = (
+                low if report.min_count_shown is None else min(low, report.min_count_shown)
+            )
+    report.n_shown = report.n_cells - len(report.suppressed)
     out.attrs["sdc_report"] = report
     return out
 
@@ -365,11 +372,12 @@ class Outputs:
             if kind and kind not in kinds:
                 kinds.append(kind)
             spec, micro = (None, None) if isinstance(check, sdc.Report) else self._spec_of(check)
-            if isinstance(check, pd.DataFrame):
+            low = info.get("min_count_shown")
+            if low is None and isinstance(check, pd.DataFrame):
                 low = self._smallest_count(check, info, spec)
-                if low is not None:
-                    info["smallest_count"] = low
-                    smallest.append(low)
+            if low is not None:
+                info["smallest_count"] = low
+                smallest.append(low)
             if spec is not None:
                 if micro is not None:
                     rel = _save_microdata(micro, self.work_dir, f"{stem}__{i}")
