@@ -32,6 +32,7 @@ logged), so every run starts clean without deleting anything else.
 Runs on the SRS Python (3.7, pandas 1.0); matplotlib is used only through the figure given.
 """
 
+import functools
 import hashlib
 import inspect
 import json
@@ -149,6 +150,35 @@ def _save_microdata(frame, work_dir, stem):
         rel = "released/" + stem + ".parquet"
         frame.reset_index(drop=True).to_parquet(os.path.join(work_dir, rel), index=False)
     return rel
+
+
+@functools.lru_cache(maxsize=None)
+def _key_names():
+    """Lower-case names of person and employer key columns, from the schema registry: the
+    AE_ID lookups' columns, the identifying keys of views other than public lookups (years and
+    cycles aside), columns named after those, and columns said to hold an IDBR ENTKEY."""
+    from leokit.schema import REGISTRY
+
+    names = set()
+    for view in REGISTRY:
+        if view.name.startswith("learner_ae_id_to_"):
+            names.update(c.name.lower() for c in view.columns)
+        elif view.key and not view.name.startswith("lookup_"):
+            names.update(k.lower() for k in view.key if "year" not in k.lower())
+    names.discard("application_cycle")
+    stems = set(names)
+    for view in REGISTRY:
+        for col in view.columns:
+            low = col.name.lower()
+            if any(low.endswith(x) for x in stems) or re.search(r"\bENTKEY\b", col.meaning or ""):
+                names.add(low)
+    return frozenset(names)
+
+
+def _key_columns_in(table):
+    labels = list(table.columns) if isinstance(table, pd.DataFrame) else [table.name]
+    labels += list(table.index.names)
+    return sorted({str(x) for x in labels if x is not None and str(x).lower() in _key_names()})
 
 
 def _floats(column):
@@ -319,6 +349,15 @@ class Outputs:
         path = os.path.join(self.output_dir, filename)
         self._written[filename] = _sha256(path)
         self._save_log()
+
+    @staticmethod
+    def _refuse_keys(name, table):
+        keys = _key_columns_in(table)
+        if keys:
+            raise ReleaseError(
+                f"{name}: column(s) {keys} hold person or employer keys; a released table "
+                "shows summaries, never keys (keep such files in work_dir)"
+            )
 
     def _check_name(self, name):
         if not isinstance(name, str) or not _NAME.match(name):
@@ -505,6 +544,7 @@ class Outputs:
             raise ReleaseError(
                 f"{name}: expected a DataFrame or Series, got {type(table).__name__}"
             )
+        self._refuse_keys(name, table)
         filename = name + ".csv"
         path = self._claim(filename)
         if counts is not None:
@@ -540,6 +580,8 @@ class Outputs:
         ``output_dir/<name>.png`` and, if given, the table behind it as ``<name>_data.csv``;
         register both with the checks behind the figure (as for ``table``)."""
         self._check_name(name)
+        if table is not None:
+            self._refuse_keys(name, table)
         files = [name + ".png"] + ([name + "_data.csv"] if table is not None else [])
         paths = [self._claim(f) for f in files]
         self._entry(name, "figure", files, description, checks, models, public)
