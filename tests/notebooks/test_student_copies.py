@@ -73,4 +73,5 @@ def test_student_copy_runs(ref, copies, tmp_path):
     values = output_scan.key_values(str(ROOT / "data_synthetic"))
     leaks = output_scan.scan_notebook(executed, values)
     leaks += output_scan.scan_output_dir(tmp_path / "output", values)
+    leaks += output_scan.recheck(tmp_path / "work", tmp_path / "output")
     assert not leaks, leaks

@@ -4,7 +4,8 @@
 (unless `extract` is given) into `tmp` (output_dir `tmp/output`, work_dir `tmp/work`), fails on
 any error or stderr output (a warning would also break the nbval reference; the Monte Carlo
 runs pass `quiet=False` to allow it) and on anything record-level in the executed notebook or
-in output_dir (`support.output_scan`), and returns the results.json it wrote, with `by_name`
+in output_dir, or a released table that fails a re-check from work_dir (`support.output_scan`),
+and returns the results.json it wrote, with `by_name`
 (the estimates keyed by name), `folder` (its output folder) and `work` (its work folder)
 added. `synth_extract(folder, seed)` generates a fresh extract for the Monte Carlo tests.
 """
@@ -56,6 +57,7 @@ def run_notebook(name, tmp, quiet=True, **params):
     values = output_scan.key_values(params["extract"])
     leaks = output_scan.scan_notebook(nb, values)
     leaks += output_scan.scan_output_dir(params["output_dir"], values)
+    leaks += output_scan.recheck(params["work_dir"], params["output_dir"])
     assert not leaks, f"{name}: record-level output: {leaks}"
     res = json.loads((Path(params["output_dir"]) / "results.json").read_text())
     res["by_name"] = {e["name"]: e for e in res["estimates"]}
