@@ -83,6 +83,12 @@ SPEC = {
 }
 PARAMETERS = notebook.check(globals(), SPEC, "01_returns_to_he_application_choices")
 NAME = "01_returns_to_he_application_choices"
+
+# %% [markdown]
+# Then what only the extract can tell (its UCAS cycles and last tax year, read from two
+# columns); only when all is well are the two folders created.
+
+# %% tags=["checks"]
 ex = lx.open_parameter(extract)
 cycles = sorted(int(c) for c in ex.read("ucas_applicant", columns=["application_cycle"])
                 .application_cycle.unique())  # fmt: skip

@@ -129,6 +129,12 @@ if 0 in placebo_cutoffs:
     problems.append("placebo_cutoffs: 0 is the real cutoff, not a placebo")
 refuse(NAME, problems)
 
+# %% [markdown]
+# The schemes come from the public policy lookup: is there one at this cutoff (in this tier),
+# in these cohorts, and do applicants of the first policy cycle reach the pay ages by the last
+# tax year?
+
+# %% tags=["checks"]
 ex = lx.open_parameter(extract)
 policy = ex.read("lookup_contextual_policy")
 courses = ex.read("lookup_ucas_course")
@@ -162,8 +168,16 @@ else:
         problems.append(f"earnings_ages = {earnings_ages}: applicants of cycle "
                         f"{min(POLICY_CYCLES)} are at most {oldest} by the last tax year "
                         f"({last_tax_year}); choose younger ages or drop log_earnings")  # fmt: skip
-# areas by their margin x (public data): enough on each side beyond the donut, within a fixed
-# bandwidth, and on both sides of each placebo cutoff
+refuse(NAME, problems)
+
+# %% [markdown]
+# Everyone in an area shares its margin $x$, so a regression discontinuity rests on the areas
+# near the cutoff. From the public area lookup: enough areas on each side beyond the donut
+# (within a fixed bandwidth), and on both sides of each placebo cutoff. Only when all is well
+# are the two folders created.
+
+# %% tags=["checks"]
+problems = []
 areas = ex.read("lookup_area").drop_duplicates("MSOA11CD")
 x_area = 100 * (CUT - areas.young_participation_rate.to_numpy(float))
 reach = FIXED_H if FIXED_H is not None else np.inf

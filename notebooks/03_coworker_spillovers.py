@@ -90,6 +90,12 @@ if any(y % 100 != (y // 100 + 1) % 100 for y in tax_years + [tax_year]):
         "e.g. 201819 for 6 April 2018 to 5 April 2019"
     )
 refuse(NAME, problems)
+
+# %% [markdown]
+# Then what only the extract can tell (its tax years, and the birth years in the census, read
+# from two columns); only when all is well are the two folders created.
+
+# %% tags=["checks"]
 ex = lx.open_parameter(extract)
 first_year_in_data, last_year_in_data = notebook.tax_year_range(ex)
 if tax_years[1] < first_year_in_data or tax_years[0] > last_year_in_data:

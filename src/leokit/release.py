@@ -25,9 +25,10 @@ shown, what was suppressed and why, and for figures the counts behind them. It n
 count more exactly than the released tables show it (counts appear rounded to the tables'
 base), so it can be released beside them. ``finish()`` refuses (``ReleaseError`` naming the
 file) when ``output_dir`` holds a file that was not registered, or when an output breaks a
-rule. Opening ``Outputs`` refuses an ``output_dir`` holding files that an earlier run of this
-code did not write, and removes the files an earlier run did write (their checksums are
-logged), so every run starts clean without deleting anything else.
+rule. Registering an output again (a cell run twice) replaces the earlier one. Opening
+``Outputs`` refuses an ``output_dir`` holding files that an earlier run of this code did not
+write, and removes the files an earlier run did write (their checksums are logged), so every
+run starts clean without deleting anything else.
 
 Runs on the SRS Python (3.7, pandas 1.0); matplotlib is used only through the figure given.
 """
@@ -305,7 +306,8 @@ class Outputs:
                     f"{label} = {folder!r} is not a writable folder ({err.strerror or err})"
                 ) from None
         for name in old:  # an earlier run's outputs (checksums matched above)
-            os.remove(os.path.join(output_dir, name))
+            if os.path.isfile(os.path.join(output_dir, name)):
+                os.remove(os.path.join(output_dir, name))
         self._save_log()
 
     # -- the folders' bookkeeping ----------------------------------------------------------
@@ -337,12 +339,22 @@ class Outputs:
         _write_atomic(os.path.join(self.work_dir, LOG), json.dumps(doc, indent=1) + "\n")
 
     def _claim(self, filename):
+        """The path for ``filename`` in output_dir. Registering a file again (a notebook cell
+        run a second time) replaces the earlier output; after the report was written, it
+        removes the report, which ``finish`` then writes afresh."""
+        if filename in (REPORT_MD, REPORT_JSON, LOG):
+            raise ReleaseError(f"{filename} is the output log's own file; choose another name")
         if self._finished:
-            raise ReleaseError(
-                f"{filename}: the report is already written; nothing more can be added"
-            )
-        if filename in self._written or filename in (REPORT_MD, REPORT_JSON, LOG):
-            raise ReleaseError(f"{filename} is already registered in {self.output_dir!r}")
+            for name in (REPORT_MD, REPORT_JSON):
+                path = os.path.join(self.output_dir, name)
+                if os.path.exists(path):
+                    os.remove(path)
+                self._written.pop(name, None)
+            self._finished = False
+            self._save_log()
+        if filename in self._written:
+            self.entries = [e for e in self.entries if filename not in e["files"]]
+            del self._written[filename]
         return os.path.join(self.output_dir, filename)
 
     def _wrote(self, filename):
@@ -627,7 +639,7 @@ class Outputs:
         file that was not registered, a registered file changed after it was written, or an
         output breaks a rule."""
         if self._finished:
-            raise ReleaseError("the report is already written")
+            return "the report is already written and nothing has been registered since"
         present = set(_files_under(self.output_dir))
         stray = sorted(present - set(self._written))
         if stray:

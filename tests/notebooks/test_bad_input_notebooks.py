@@ -4,7 +4,7 @@ Each case in ``CASES`` is a parameter set that must stop with one clear message 
 parameter (``support.bad_input.expect_error``: a ValueError raised by leokit, short, naming
 each thing), with nothing written: output_dir and work_dir are not even created. The checks run
 before the data load, so each case runs only the notebook's parameters cell and its check
-cell (tagged ``checks``) in-process, with the case's values put in place of the defaults as
+cells (tagged ``checks``) in-process, with the case's values put in place of the defaults as
 papermill would inject them. One papermill run of a notebook cut after its check cell shows
 what a user sees: the error as one line, no traceback, and papermill stopping on it.
 """
@@ -76,13 +76,13 @@ CASES = [
 def _cells(name):
     """The code of a notebook's parameters cell and of its check cell."""
     nb = jupytext.read(NOTEBOOKS / f"{name}.py")
-    code = {}
+    code = {"parameters": [], "checks": []}
     for cell in nb.cells:
-        for tag in ("parameters", "checks"):
+        for tag in code:
             if tag in cell.metadata.get("tags", []):
-                code[tag] = cell.source
-    assert set(code) == {"parameters", "checks"}, f"{name}: no parameters or checks cell"
-    return code["parameters"], code["checks"]
+                code[tag].append(cell.source)
+    assert code["parameters"] and code["checks"], f"{name}: no parameters or checks cell"
+    return "\n".join(code["parameters"]), "\n\n".join(code["checks"])
 
 
 def _fill(value, tmp):
@@ -145,7 +145,7 @@ def test_in_a_notebook_the_error_is_one_line_and_papermill_stops(tmp_path):
     import nbformat
 
     nb = jupytext.read(NOTEBOOKS / "03_coworker_spillovers.py")
-    last = next(i for i, c in enumerate(nb.cells) if "checks" in c.metadata.get("tags", []))
+    last = max(i for i, c in enumerate(nb.cells) if "checks" in c.metadata.get("tags", []))
     nb.cells = nb.cells[: last + 1]
     nb.metadata["kernelspec"] = {
         "name": "python3",

@@ -205,3 +205,20 @@ def test_a_real_matplotlib_figure(dirs):
     plt.close(fig)
     with open(os.path.join(dirs[0], "line.png"), "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_cell_run_again_replaces_its_output_and_the_report_follows(dirs):
+    out_dir, work_dir = dirs
+    out = release.Outputs(out_dir, work_dir, notebook="demo")
+    df = people({"a": 20, "b": 20})
+    for _ in range(2):  # the same cell, run twice
+        n = out.checked(sdc.safe_counts, df, "group", unit="AE_ID")
+        out.table("counts", n, checks=[n])
+    out.finish()
+    assert len(out.entries) == 1
+    again = out.checked(sdc.safe_counts, df[df.group == "a"], "group", unit="AE_ID")
+    out.table("counts", again, checks=[again])  # after the report: it goes until finish()
+    assert "output_check.md" not in files_in(out_dir)
+    out.finish()
+    report = json.loads(open(os.path.join(out_dir, "output_check.json")).read())
+    assert report["outputs"][0]["n_cells"] == 1 and len(report["outputs"]) == 1
