@@ -694,10 +694,13 @@ class Outputs:
                 "dominance": {"n": sdc.NK_N, "k": sdc.NK_K, "p": sdc.P_RATIO},
                 "text": (
                     f"at least {self.threshold} units behind every shown cell; counts rounded "
-                    f"to base {sdc.ROUND_BASE}; magnitudes pass dominance (n={sdc.NK_N}, "
+                    f"to base {sdc.ROUND_BASE}; rates need {self.threshold} units with and "
+                    f"{self.threshold} without the outcome; percentiles need {self.threshold} "
+                    "units on each side; a cell whose units all share one value is suppressed "
+                    f"(class disclosure); magnitudes pass dominance (n={sdc.NK_N}, "
                     f"k={sdc.NK_K:.0%}) and p% (p={sdc.P_RATIO:.0%}); no minima or maxima; "
                     f"model estimates rest on N >= {self.threshold} and residual degrees of "
-                    f"freedom >= {self.threshold}"
+                    f"freedom >= {self.threshold}; each output's own rules are listed with it"
                 ),
             },
             "summary": {
