@@ -96,6 +96,14 @@ refuse(NAME, problems)
 # from two columns); only when all is well are the two folders created.
 
 # %% tags=["checks"]
+import pyarrow as pa
+
+# Binder allows 1 GB. pyarrow's default memory pool (mimalloc) keeps what the Parquet reads
+# used; jemalloc's hands it back. Chosen before the first read.
+try:
+    pa.set_memory_pool(pa.jemalloc_memory_pool())
+except NotImplementedError:  # a pyarrow built without jemalloc
+    pa.set_memory_pool(pa.system_memory_pool())
 ex = lx.open_parameter(extract)
 first_year_in_data, last_year_in_data = notebook.tax_year_range(ex)
 if tax_years[1] < first_year_in_data or tax_years[0] > last_year_in_data:
@@ -156,13 +164,6 @@ warnings.filterwarnings("ignore", module="pyfixest")
 warnings.filterwarnings("ignore", category=FutureWarning)
 pd.set_option("display.width", 120)
 
-
-# Binder allows 1 GB. pyarrow's default memory pool (mimalloc) keeps what the Parquet reads
-# used; jemalloc's hands it back
-try:
-    pa.set_memory_pool(pa.jemalloc_memory_pool())
-except NotImplementedError:  # a pyarrow built without jemalloc
-    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def release_memory():
@@ -680,8 +681,8 @@ if instrument:
                ci_rule=f"CR1 SE with t(G*-1) critical values, G* = {g_star:.1f}")  # fmt: skip
     # θ̂ moves by -π̂ per unit error in κ̂, π̂ the IV slope of g S on S: about the graduate share
     # of person-years, a rate released like any other
-    grad_share = outputs.checked(sdc.safe_stat, panel.assign(panel="person-years"), "panel",
-                                 "degree", stat="mean", unit="AE_ID")  # fmt: skip
+    years = panel[["AE_ID", "degree"]].assign(panel="person-years")
+    grad_share = outputs.checked(sdc.safe_stat, years, "panel", "degree", stat="mean", unit="AE_ID")
     outputs.table("graduate_share", grad_share, checks=[grad_share])
     share = float(grad_share["mean"].iloc[0])
     print(

@@ -138,18 +138,13 @@ def _round(n, base=sdc.ROUND_BASE):
 
 
 def _save_microdata(frame, work_dir, stem):
-    """``frame`` as work_dir/released/<stem>.parquet (or .csv without pyarrow, as in the
-    SRS's Anaconda); returns the path relative to work_dir."""
+    """``frame`` as work_dir/released/<stem>.csv; returns the path relative to work_dir. CSV
+    because Stata, R and the SRS's Anaconda (no pyarrow) all read it, and because writing it
+    leaves no buffers behind (pyarrow's Parquet writer kept some 50 MB: Binder has 1 GB)."""
     folder = os.path.join(work_dir, "released")
     os.makedirs(folder, exist_ok=True)
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        rel = "released/" + stem + ".csv"
-        frame.to_csv(os.path.join(work_dir, rel), index=False)
-    else:
-        rel = "released/" + stem + ".parquet"
-        frame.reset_index(drop=True).to_parquet(os.path.join(work_dir, rel), index=False)
+    rel = "released/" + stem + ".csv"
+    frame.to_csv(os.path.join(work_dir, rel), index=False)
     return rel
 
 
@@ -282,7 +277,7 @@ class Outputs:
         self.notebook = notebook
         self.threshold = threshold
         self.entries = []
-        self._pending = []  # (sdc table, spec, microdata) from checked(), until registered
+        self._pending = []  # (sdc table, spec) from checked(); the microdata is on disk
         self._written = {}  # file name in output_dir -> sha256
         self._finished = False
         old = self._earlier_files()
@@ -400,20 +395,23 @@ class Outputs:
             for col in _as_columns(arguments.get(key)):
                 if col in data.columns and col not in columns:
                     columns.append(col)
-        self._pending.append((table, spec, data[columns].copy() if columns else None))
+        if columns:  # written now, so that no copy stays in memory (Binder has 1 GB)
+            stem = f"check_{len(self._pending) + 1:03d}"
+            spec["microdata"] = _save_microdata(data[columns], self.work_dir, stem)
+        self._pending.append((table, spec))
         return table
 
     def _spec_of(self, check):
-        for table, spec, micro in self._pending:
+        for table, spec in self._pending:
             if table is check:
-                return spec, micro
-        return None, None
+                return spec
+        return None
 
     def _describe_checks(self, stem, checks):
         """Per check: its Report as a dict (safe details), the smallest count it shows and,
         when made by ``checked``, its specification (microdata saved to work_dir)."""
         out, kinds, smallest = [], [], []
-        for i, check in enumerate(checks):
+        for check in checks:
             report = _report_of(check)
             info = report.to_dict()
             threshold = info.get("threshold") or self.threshold
@@ -422,7 +420,7 @@ class Outputs:
             kind = _KIND_OF_REPORT.get(info.get("kind"))
             if kind and kind not in kinds:
                 kinds.append(kind)
-            spec, micro = (None, None) if isinstance(check, sdc.Report) else self._spec_of(check)
+            spec = None if isinstance(check, sdc.Report) else self._spec_of(check)
             low = info.get("min_count_shown")
             if low is None and isinstance(check, pd.DataFrame):
                 low = self._smallest_count(check, info, spec)
@@ -430,10 +428,7 @@ class Outputs:
                 info["smallest_count"] = low
                 smallest.append(low)
             if spec is not None:
-                if micro is not None:
-                    rel = _save_microdata(micro, self.work_dir, f"{stem}__{i}")
-                    spec = dict(spec, microdata=rel)
-                info["spec"] = spec
+                info["spec"] = dict(spec)
             out.append(info)
         specs = [c["spec"] for c in out if "spec" in c]
         if specs:
