@@ -165,7 +165,6 @@ warnings.filterwarnings("ignore", category=FutureWarning)
 pd.set_option("display.width", 120)
 
 
-
 def release_memory():
     """Hand freed memory back to the operating system: pandas leaves the heap fragmented after
     big frames are dropped. malloc_trim exists on Linux (glibc) only."""
