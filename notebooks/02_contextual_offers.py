@@ -750,10 +750,13 @@ def add(name, estimand, s, truth=None, **extra):
 # %% [markdown]
 # ### RD plots
 #
-# Each dot is the mean in a bin of the margin $x$ (bins never straddle the cutoff; a bin with
-# fewer than 10 applicants is not drawn, as the SRS requires); the lines are local fits with
-# the estimates' kernel and polynomial, within a bandwidth (here the first stage's; below, each
-# outcome's own). First, the first stage in the headline sample:
+# Each dot is the mean in a bin of the margin $x$, checked by `sdc.safe_bins` as the SRS
+# requires: bins never straddle the cutoff, a bin with fewer than 10 applicants is not drawn,
+# nor a share with fewer than 10 applicants with or without the outcome (the complement rule).
+# The lines are local fits with the estimates' kernel and polynomial, within a bandwidth (here
+# the first stage's; below, each outcome's own), drawn only over the checked bins, never out
+# to one applicant's extreme value. Each figure is released with the table of its bins.
+# First, the first stage in the headline sample:
 
 # %%
 FIRST = {
