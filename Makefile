@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 EXTRACT := data_synthetic
 OUT := output
 
-.PHONY: setup data recipe-data run test test-slow bench bench-scale bench-notebooks bench-akm lint refresh student clean
+.PHONY: setup data recipe-data srs-bundle run test test-slow bench bench-scale bench-notebooks bench-akm lint refresh student clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,6 +22,11 @@ data: setup
 # The extract as CSV in data_csv/, which the recipes' blocks read (recipes/README.md).
 recipe-data: setup
 	$(BIN)/python tools/recipes.py data
+
+# The SRS import bundle: leokit's SRS modules, every recipe as plain .py/.R/.do/.sql files, a
+# README on the import route and SHA256SUMS, in output/srs_bundle/ and output/srs_bundle.zip.
+srs-bundle: setup
+	$(BIN)/python tools/recipes.py bundle --out $(OUT)/srs_bundle
 
 run: data
 	$(BIN)/python tools/run_notebooks.py --extract $(EXTRACT) --out $(OUT)

@@ -18,7 +18,6 @@ interpreter, 4 a pinned package cannot be installed from the configured index, 1
 import argparse
 import ast
 import glob
-import hashlib
 import json
 import os
 import re
@@ -29,6 +28,12 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_TOOLS = os.path.join(ROOT, "tools")
+if _TOOLS not in sys.path:
+    sys.path.insert(0, _TOOLS)
+
+from cookbook.lock import FileLock, temp_lock_path  # noqa: E402
+
 VENV = os.path.join(ROOT, ".srs-venv")
 MARKER = os.path.join(VENV, "leokit-srs-profile.json")
 PYTEST_INI = os.path.join(ROOT, "tests", "srs", "pytest.ini")
@@ -224,26 +229,10 @@ def _diagnose(python):
     return failures
 
 
-class _Lock:
-    """Inter-process lock so a test run and a manual build do not build at the same time."""
-
-    def __init__(self):
-        digest = hashlib.sha1(VENV.encode("utf-8")).hexdigest()[:12]
-        self.path = os.path.join(tempfile.gettempdir(), f"leokit-srs-profile-{digest}.lock")
-        self.handle = None
-
-    def __enter__(self):
-        self.handle = open(self.path, "w")
-        try:
-            import fcntl
-
-            fcntl.flock(self.handle, fcntl.LOCK_EX)
-        except ImportError:  # no fcntl (Windows): run unlocked
-            pass
-        return self
-
-    def __exit__(self, *exc):
-        self.handle.close()
+def _lock():
+    """The one inter-process lock of the tools (tools/cookbook/lock.py), per profile folder, so
+    a test run and a manual build do not build at the same time."""
+    return FileLock(temp_lock_path("srs-profile", VENV))
 
 
 def build(force=False, log=_say):
@@ -253,7 +242,7 @@ def build(force=False, log=_say):
     'seconds': ...}. Raises NoInterpreter or PinsUnavailable (with the reason) otherwise.
     """
     started = time.time()
-    with _Lock():
+    with _lock():
         versions = installed_versions()
         why = "--force given" if force else _profile_ok(versions)
         if not why:

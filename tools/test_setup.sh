@@ -7,8 +7,9 @@ need=()
 # Browser test (tests/environment/test_browser.py): Debian's Chromium, driven by Playwright from the venv.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # Recipes (tests/recipes/): R blocks run with Rscript on Debian's R and these CRAN
-# packages. Without recommends this is about 32 packages and 54 MB; with them 700 and 1.6 GB.
-r_packages=(r-base-core r-cran-data.table r-cran-estimatr r-cran-plm r-cran-haven)
+# packages (quantreg for estimation/estimate_quantile_regression). Without recommends this is
+# about 32 packages and 54 MB (quantreg adds about 55); with them 700 and 1.6 GB.
+r_packages=(r-base-core r-cran-data.table r-cran-estimatr r-cran-plm r-cran-haven r-cran-quantreg)
 if command -v dpkg-query >/dev/null 2>&1; then
   for p in "${r_packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

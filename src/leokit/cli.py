@@ -86,6 +86,10 @@ def _build_parser():
     p = sub.add_parser("datacard", help="print the data card (Markdown) of an extract")
     p.add_argument("path", metavar="DIR", help="extract folder")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+
+    from leokit.tsql.command import add_parser as add_sql_parser
+
+    add_sql_parser(sub)
     return parser
 
 
@@ -184,7 +188,11 @@ def main(argv=None):
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    handler = {"synth": _synth, "validate": _validate, "datacard": _datacard}[args.command]
+    from leokit.tsql.command import run_command as _sql
+
+    handler = {"synth": _synth, "validate": _validate, "datacard": _datacard, "sql": _sql}[
+        args.command
+    ]
     return handler(args)
 
 

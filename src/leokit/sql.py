@@ -43,7 +43,9 @@ say the same in words):
 - **``PERCENTILE_CONT``** becomes Spark's exact ``percentile`` (sqlglot writes the approximate
   ``percentile_approx``). DuckDB's ``quantile_cont`` is exact already.
 
-Only what the recipes need is covered: no ``DECLARE``, ``WHILE``, ``EXEC`` or dynamic SQL.
+Only what the recipes need is covered here. Whole SRS scripts (``GO`` batches, ``DECLARE``,
+``IF``/``WHILE``, ``EXEC``, ``OBJECT_ID`` guards, ``UPDATE ... FROM``, ``TOP ... WITH TIES``...)
+run with ``run_script`` (leokit.tsql, ``leokit sql run``), which builds on the rules above.
 """
 
 import os
@@ -56,6 +58,7 @@ __all__ = [
     "run_duckdb",
     "register_spark_views",
     "run_spark",
+    "run_script",
 ]
 
 #: the project schema the recipes are written with (SRS: your project number)
@@ -201,9 +204,16 @@ def _learn_names(statement, names):
                     learn(proj.alias, _kind(proj.this, names))
 
 
-def _fix_arithmetic(statement, names, text, dialect):
-    """Make ``/`` and ``AVG`` follow T-SQL's integer rules (see the module docstring)."""
+def _fix_arithmetic(statement, names, text, dialect, kind=None):
+    """Make ``/`` and ``AVG`` follow T-SQL's integer rules (see the module docstring).
+    ``kind(node)`` types an operand ('int', 'real' or None); by default from ``names``
+    (leokit.tsql passes its own resolver, which knows the script's tables)."""
     from sqlglot import exp
+
+    if kind is None:
+
+        def kind(node):
+            return _kind(node, names)
 
     def refuse(node, what):
         raise SqlError(
@@ -213,7 +223,7 @@ def _fix_arithmetic(statement, names, text, dialect):
         )
 
     for node in list(statement.find_all(exp.Div)):
-        left, right = _kind(node.left, names), _kind(node.right, names)
+        left, right = kind(node.left), kind(node.right)
         if "real" in (left, right):
             continue
         if left == right == "int":
@@ -221,14 +231,14 @@ def _fix_arithmetic(statement, names, text, dialect):
         else:
             refuse(node, "the division")
     for node in list(statement.find_all(exp.Avg)):
-        kind = _kind(node.this, names)
-        if kind == "int":
+        avg_kind = kind(node.this)
+        if avg_kind == "int":
             target = node.parent if isinstance(node.parent, exp.Window) else node
             value = target.copy()
             if dialect == "duckdb":  # DuckDB's CAST rounds; Spark's truncates like T-SQL
                 value = exp.Anonymous(this="TRUNC", expressions=[value])
             target.replace(exp.Cast(this=value, to=exp.DataType.build("BIGINT")))
-        elif kind is None:
+        elif avg_kind is None:
             refuse(node, "the average")
 
 
@@ -508,3 +518,11 @@ def run_spark(spark, tsql, views=None, all_results=False):
         return frame.toPandas() if returns_rows else None
 
     return _pick(_execute(run, statements, "Spark"), all_results)
+
+
+# ------------------------------------------------------------------------------ whole scripts
+def run_script(script, extract, keep_going=False, **kwargs):
+    """Run a whole SRS T-SQL script on an extract in DuckDB: see leokit.tsql.run_script."""
+    from leokit.tsql import run_script as run
+
+    return run(script, extract, keep_going=keep_going, **kwargs)

@@ -104,6 +104,7 @@ PAGE = textwrap.dedent(
     ## R
 
     ```r
+    # Needs: R >= 3.6.0
     cat("a,b\\n1,0.5\\n")
     ```
 

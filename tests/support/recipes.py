@@ -1,20 +1,27 @@
 """Shared set-up for the recipe tests (tests/recipes/).
 
-The recipe machinery lives in tools/recipes.py (also a command-line tool); the tests load it
-from there. Pages are discovered at collection time, so a new page is tested without any
-change here; a page that cannot even be parsed becomes a failing test named after it.
+The recipe machinery is the package tools/cookbook/ (pages, checks, run, expected, index,
+stata, rversions, bundle, lock); tools/recipes.py is its command line and re-exports the API
+the tests call as ``tool``. Pages are discovered at collection time, so a new page is tested
+without any change here; a page that cannot even be parsed becomes a failing test named
+after it.
 """
 
 import importlib.util
 import os
+import sys
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOOLS = os.path.join(ROOT, "tools")
+if TOOLS not in sys.path:
+    sys.path.insert(0, TOOLS)
 
 
 def load_tool():
-    path = os.path.join(ROOT, "tools", "recipes.py")
+    """tools/recipes.py, the command line, as a module (it puts tools/ on sys.path)."""
+    path = os.path.join(TOOLS, "recipes.py")
     spec = importlib.util.spec_from_file_location("leo_recipes_tool", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -81,6 +88,15 @@ def recipe_workdir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def run_cache(tmp_path_factory):
     return os.path.join(shared_root(tmp_path_factory), "runs")
+
+
+def load_srs_profile():
+    """tools/srs_profile.py as a module."""
+    path = os.path.join(TOOLS, "srs_profile.py")
+    spec = importlib.util.spec_from_file_location("srs_profile", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def assert_ok(problems):

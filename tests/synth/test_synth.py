@@ -11,7 +11,7 @@ from leokit import derive
 from leokit.extract import content_sha256
 from leokit.schema import REGISTRY
 from leokit.schema.validate import validate_extract, validate_table
-from leokit.synth import links
+from leokit.synth import config as cfg
 
 EXTRACT = Path(__file__).resolve().parents[2] / "data_synthetic"
 
@@ -59,7 +59,7 @@ def test_outcome_keys_resolve_except_planted_orphans(world):
     keys = pd.Series(t["leo_earnings"].Edukey.unique())
     keys = keys[keys != ""]
     orphan = 1 - keys.isin(ek).mean()
-    assert links.UNMATCHED_CIS * 0.6 < orphan < links.UNMATCHED_CIS * 1.6
+    assert cfg.UNMATCHED_CIS * 0.6 < orphan < cfg.UNMATCHED_CIS * 1.6
     # every lookup EDUKEY maps to one AE_ID; some AE_IDs hold two EDUKEYs / two PMRs
     lk = edukey_to_ae(t)
     assert lk.EDUKEY.is_unique

@@ -124,6 +124,13 @@ def test_safe_counts_keeps_missing_categories():
     # numeric codes with gaps keep their order, missing last
     codes = pd.DataFrame({"code": [2.0] * 10 + [np.nan] * 10 + [1.0] * 10})
     assert sdc.safe_counts(codes, "code")["code"].tolist() == [1.0, 2.0, "missing"]
+    # categories keep their own order (as pd.qcut makes them), missing last
+    bands = pd.Categorical(["Q2"] * 10 + ["Q1"] * 12 + [None] * 10, categories=["Q1", "Q2", "Q3"])
+    by_band = sdc.safe_counts(pd.DataFrame({"band": bands}), "band")
+    assert by_band["band"].tolist() == ["Q1", "Q2", "missing"]
+    assert by_band["count"].tolist() == [10.0, 10.0, 10.0]
+    complete = sdc.safe_counts(pd.DataFrame({"band": bands[:22]}), "band")
+    assert complete["band"].tolist() == ["Q1", "Q2"] and complete["band"].dtype.name == "category"
     with pytest.raises(ValueError, match="already has a category 'missing'"):
         sdc.safe_counts(pd.DataFrame({"g": ["missing", None] * 10}), "g")
 
@@ -429,6 +436,9 @@ def test_safe_bins_suppresses_and_gives_a_fit_range():
     assert out["mean"].iloc[1:9].tolist() == [0.5] * 8
     # lines are drawn over the checked bins only, from edge to edge
     assert out.attrs["fit_range"] == {"below": (-4.0, 0.0), "above": (0.0, 4.0)}
+    # percentiles of the running variable's bins follow the percentile rule
+    med = sdc.safe_bins(df, "x", "y", [-4, 0, 4], stat="median")
+    assert med["median"].tolist() == [0.5, 0.5]  # 160 people per bin, 80 on each side
     # bin means of a continuous outcome: magnitudes, with dominance
     df["pay"] = 20000.0 + 100 * df["x"] + np.arange(len(df))
     df.loc[df["x"].between(1, 2), "pay"] *= 0

@@ -1,28 +1,43 @@
 """Stage: person keys and the link tables (PMR, AE_ID, EDUKEY), with their messiness.
 
-Rates (stated in the data card and checked by tests):
+    keys = Keys(len(people), rng, compact=False)
+    keys.pmr(person_index)                       # the PMR column of an education view
+    keys.edukey_codes(person_index, tax_year)    # EDUKEY codes of outcome rows
+
+Rates (config; stated in the data card and checked by tests):
   SECOND_PMR      share of people holding a second PMR, used on some education records
   SECOND_EDUKEY   share holding a second EDUKEY, which carries their outcomes from a switch year
   ORPHAN_PMR      share whose PMRs are missing from learner_ae_id_to_pmr_lookup
   UNMATCHED_CIS   share never matched to DWP CIS: their outcome rows carry EDUKEYs absent
                   from learner_ae_id_to_edukey_lookup
   BLANK_KEY       share of rows in keyed views whose key is '' (as in the real data)
+
+Keys draw from their own random stream, in the order the stages ask for keys: a stage
+that asks for keys in another order changes every key drawn after it.
 """
 
 import numpy as np
 import pandas as pd
 
+from .config import (
+    BLANK_KEY,
+    ORPHAN_PMR,
+    SECOND_EDUKEY,
+    SECOND_EDUKEY_FROM,
+    SECOND_PMR,
+    SECOND_PMR_USE,
+    UNMATCHED_CIS,
+)
 from .ids import alnum_keys, alnum_keys_by_text, big_ints, sort_order
 
-SECOND_PMR = 0.02
-SECOND_EDUKEY = 0.015
-ORPHAN_PMR = 0.005
-UNMATCHED_CIS = 0.03
-BLANK_KEY = 0.0005
+KEY_BLOCK = 1 << 21  # records per block in edukey_codes (no key depends on it)
 
 
 class Keys:
-    """Person keys for people 0..n-1 and helpers that pick the key a record carries.
+    """Person keys for people 0..n_people-1 and helpers that pick the key a record carries.
+
+    Codes: PMR and EDUKEY code i is person i's first key for i < n_people, person
+    i - n_people's second key for n_people <= i < 2 n_people, and 2 n_people the blank key ''.
 
     compact: key columns come as Categoricals whose categories are all the keys (the same
     values; a writer then turns the key strings into what it writes once for all views,
@@ -30,7 +45,7 @@ class Keys:
     """
 
     def __init__(self, n, rng, compact=False):
-        self.n = n
+        self.n_people = n
         self.compact = compact
         self._dtypes = {}  # key table name -> CategoricalDtype, made when first needed
         self.ae_id = big_ints(rng, n)
@@ -43,7 +58,8 @@ class Keys:
         # the EDUKEYs: made in text order (see edukey_table below)
         edk_order, edk_text = alnum_keys_by_text(rng, 2 * n, 14)
         self.has_edukey2 = rng.random(n) < SECOND_EDUKEY
-        self.edukey2_from = rng.integers(2010, 2019, n)  # tax year start when key 2 takes over
+        # the tax year (start) from which the second EDUKEY takes over
+        self.edukey2_from = rng.integers(*SECOND_EDUKEY_FROM, n)
         self.orphan_pmr = rng.random(n) < ORPHAN_PMR
         self.unmatched = rng.random(n) < UNMATCHED_CIS
         self._rng = rng
@@ -62,11 +78,11 @@ class Keys:
         rank[edk_order] = np.arange(1, 2 * n + 1)
         self._edukey_rank = rank
 
-    def pmr(self, pid, share_second=0.35):
+    def pmr(self, pid, share_second=SECOND_PMR_USE):
         """PMR carried by each education record of people `pid` (array)."""
         pid = np.asarray(pid)
         use2 = self.has_pmr2[pid] & (self._rng.random(len(pid)) < share_second)
-        code = np.where(use2, pid + self.n, pid)
+        code = np.where(use2, pid + self.n_people, pid)
         code[self._rng.random(len(code)) < BLANK_KEY] = self.pmr_blank
         return self._column("pmr", self._pmr_table, code)
 
@@ -97,11 +113,11 @@ class Keys:
         pid = np.asarray(pid)
         t = np.broadcast_to(np.asarray(tax_year_start), pid.shape)
         code = np.empty(len(pid), dtype=dtype)
-        step = 1 << 21
+        step = KEY_BLOCK
         for a in range(0, len(pid), step):
             p = pid[a : a + step]
             use2 = self.has_edukey2[p] & (t[a : a + step] >= self.edukey2_from[p])
-            c = np.where(use2, p + self.n, p)
+            c = np.where(use2, p + self.n_people, p)
             c[self._rng.random(len(c)) < BLANK_KEY] = self.edukey_blank
             code[a : a + step] = c
         return code
@@ -124,8 +140,8 @@ class Keys:
         keep = ~self.orphan_pmr
         two = keep & self.has_pmr2
         ae = np.concatenate([self.ae_id[keep], self.ae_id[two]])
-        person = np.arange(self.n)
-        code = np.concatenate([person[keep], person[two] + self.n])
+        person = np.arange(self.n_people)
+        code = np.concatenate([person[keep], person[two] + self.n_people])
         order = sort_order(self._pmr_table[code])  # PMRs are unique: as a stable sort by text
         return pd.DataFrame(
             {
@@ -137,8 +153,8 @@ class Keys:
     def edukey_lookup(self):
         keep = ~self.unmatched
         two = keep & self.has_edukey2
-        person = np.arange(self.n)
-        code = np.concatenate([person[keep], person[two] + self.n])
+        person = np.arange(self.n_people)
+        code = np.concatenate([person[keep], person[two] + self.n_people])
         order = np.argsort(self.edukey_rank()[code], kind="stable")
         code = code[order]
         return pd.DataFrame(

@@ -1,38 +1,78 @@
-"""Stage 2: schools and colleges, each in a local authority, with a value-added effect."""
+"""Stage 2: schools and colleges, each in a local authority, with a value-added effect.
+
+    schools = make(sizes=Sizes(0.017), areas=areas, rng=rng)
+    schools.effect[people.school]         # what each pupil's school adds to attainment
+
+Schools never appear by name: the NPD views carry their pseudonymised LAESTAB and URN.
+"""
+
+from dataclasses import dataclass
 
 import numpy as np
 
+from . import config as cfg
 from .ids import alnum_keys
 
-NFTYPES = np.array([20, 21, 22, 23, 24, 25])
-NFTYPE_SHARE = np.array([0.38, 0.15, 0.05, 0.14, 0.22, 0.06])
+NFTYPES = np.array(list(cfg.NFTYPE_SHARE))
+NFTYPE_SHARE = np.array(list(cfg.NFTYPE_SHARE.values()))
+INDEPENDENT, ACADEMY = 25, 24  # the NFTYPE codes whose pupils do a little better
 
 
+@dataclass(eq=False)
 class Schools:
-    pass
+    """Secondary schools (indexed 0..len-1, sorted by authority) and one college per authority.
+
+    la              (schools,) int: local authority (index into Areas' la_* arrays)
+    nftype          (schools,) int: KS4 institution type (schema.codes NFTYPE)
+    effect          (schools,) float: value added, in SD of attainment (latent)
+    sixth_form      (schools,) bool: has a sixth form; A-level pupils of a school without
+                    one go to their authority's college
+    laestab, urn    (schools,) object: pseudonymised LAESTAB and URN
+    college_laestab (LAs,) object: pseudonymised LAESTAB of each authority's college
+    la_first, la_count  (LAs,) int: the authority's schools are la_first .. la_first +
+                    la_count - 1 (every authority has at least two)
+    """
+
+    la: np.ndarray
+    nftype: np.ndarray
+    effect: np.ndarray
+    sixth_form: np.ndarray
+    laestab: np.ndarray
+    urn: np.ndarray
+    college_laestab: np.ndarray
+    la_first: np.ndarray
+    la_count: np.ndarray
+
+    def __len__(self):
+        return len(self.la)
 
 
-def make(sizes, areas, rng):
-    S = Schools()
+def make(*, sizes, areas, rng):
+    """The schools for `sizes` (config.Sizes) in `areas` (areas.Areas)."""
     n_la = len(areas.la_region)
     n = max(sizes.schools, 2 * n_la)
     # every authority gets at least two schools
     la = np.concatenate([np.repeat(np.arange(n_la), 2), rng.integers(0, n_la, n - 2 * n_la)])
-    S.la = np.sort(la)
-    S.nftype = rng.choice(NFTYPES, size=n, p=NFTYPE_SHARE)
-    # Independent schools and academies add a little to attainment; the rest is noise.
-    S.effect = (
-        rng.normal(0, 0.15, n)
-        + np.where(S.nftype == 25, 0.25, 0.0)
-        + np.where(S.nftype == 24, 0.03, 0.0)
+    la = np.sort(la)
+    nftype = rng.choice(NFTYPES, size=n, p=NFTYPE_SHARE)
+    effect = (
+        rng.normal(0, cfg.SCHOOL_EFFECT_SD, n)
+        + np.where(nftype == INDEPENDENT, cfg.INDEPENDENT_EFFECT, 0.0)
+        + np.where(nftype == ACADEMY, cfg.ACADEMY_EFFECT, 0.0)
     )
-    S.sixth_form = rng.random(n) < 0.55
-    S.laestab = alnum_keys(rng, n, 40, prefix="LE")
-    S.urn = alnum_keys(rng, n, 40, prefix="UR")
+    sixth_form = rng.random(n) < cfg.SIXTH_FORM_SHARE
+    laestab = alnum_keys(rng, n, 40, prefix="LE")
+    urn = alnum_keys(rng, n, 40, prefix="UR")
     # Sixth-form and FE colleges for pupils whose school has no sixth form: one per authority.
-    S.college_laestab = alnum_keys(rng, n_la, 40, prefix="LC")
-    S.n = n
-    # index of schools by authority, for assigning pupils
-    S.la_first = np.searchsorted(S.la, np.arange(n_la), side="left")
-    S.la_count = np.bincount(S.la, minlength=n_la)
-    return S
+    college_laestab = alnum_keys(rng, n_la, 40, prefix="LC")
+    return Schools(
+        la=la,
+        nftype=nftype,
+        effect=effect,
+        sixth_form=sixth_form,
+        laestab=laestab,
+        urn=urn,
+        college_laestab=college_laestab,
+        la_first=np.searchsorted(la, np.arange(n_la), side="left"),
+        la_count=np.bincount(la, minlength=n_la),
+    )

@@ -1,5 +1,9 @@
 """Stage: the planted truth. Structural parameters plus the estimands they imply.
 
+    planted = build(people=people, courses=courses, policies=policies,
+                    applicants=applicants, areas=areas, person_years=counts)
+    json.dumps(planted)              # what data_synthetic/truth.json holds
+
 For the contextual-offer design the estimands depend on who complies, so they are computed
 from potential outcomes: every applicant's placement is re-run with eligibility switched on
 and off at the cutoff (same shocks), and expected outcomes are averaged over applicants whose
@@ -10,26 +14,26 @@ import numpy as np
 
 from . import config as cfg
 from . import hesa as hesa_mod
-from . import labour as labour_mod
 from . import ucas as ucas_mod
 
 CUTOFF_WINDOW = 0.03  # applicants within this distance of the cutoff stand for "at the cutoff"
 # (the estimands barely move with it: latent traits change smoothly with the participation rate)
 
 
-def _expected(P, S, C, res, scheme_provider):
+def _expected(people, applicants, courses, placement, scheme_provider):
     """Expected outcomes of each applicant given where they enrol (no outcome noise)."""
-    pid = S.pid
-    course = res["enrol_course"]
+    pid = applicants.person
+    course = placement.enrol_course
     he = course >= 0
     c = np.maximum(course, 0)
-    higher = (C.group[c] == "H") & he
-    at_scheme = he & scheme_provider[np.arange(len(pid)), C.provider[c]]
-    a, f, m = P.a[pid], P.f[pid], P.m[pid]
-    sel = C.sel[c]
-    p1 = hesa_mod.p_dropout_y1(a, f, sel)
-    p2 = hesa_mod.p_dropout_y2(a, f)
-    good = hesa_mod.p_good_given_complete(a, f, m, sel)
+    higher = (courses.group[c] == "H") & he
+    at_scheme = he & scheme_provider[np.arange(len(pid)), courses.provider[c]]
+    ability, family = people.ability[pid], people.family_resources[pid]
+    ambition = people.ambition[pid]
+    sel = courses.sel[c]
+    p1 = hesa_mod.p_dropout_y1(ability, family, sel)
+    p2 = hesa_mod.p_dropout_y2(ability)
+    good = hesa_mod.p_good_given_complete(ability, family, ambition, sel)
     return {
         "enrol_scheme_provider": at_scheme.astype(float),
         "enrol_higher_tariff": higher.astype(float),
@@ -37,52 +41,52 @@ def _expected(P, S, C, res, scheme_provider):
         "dropout_year1": he * p1,
         "continue_year2": he * (1 - p1),
         "good_degree": he * (1 - p1) * (1 - p2) * good,
-        "log_earnings": cfg.BETA_HE * he + cfg.BETA_SEL * C.sel[c] * he,
+        "log_earnings": cfg.BETA_HE * he + cfg.BETA_SEL * courses.sel[c] * he,
     }
 
 
-def scheme_providers(S, C, policy, cut, cycle_of):
+def scheme_providers(applicants, courses, policies, cut):
     """(applicants x providers): the provider runs a scheme with this cutoff in the applicant's cycle."""
-    pol = policy[
-        (policy.contextual_scheme == 1) & np.isclose(policy.eligibility_cutoff.astype(float), cut)
+    table = policies.table
+    pol = table[
+        (table.contextual_scheme == 1) & np.isclose(table.eligibility_cutoff.astype(float), cut)
     ]
-    index = {p: j for j, p in enumerate(C.provider_anon)}
-    out = np.zeros((len(S.pid), len(C.provider_anon)), bool)
+    index = {p: j for j, p in enumerate(courses.provider_anon)}
+    out = np.zeros((len(applicants), len(courses.provider_anon)), bool)
     for prov, cy in zip(pol.provider_id_anon, pol.application_cycle):
-        out[cycle_of == cy, index[prov]] = True
+        out[applicants.cycle == cy, index[prov]] = True
     return out
 
 
-def contextual(P, S, C, policy, areas, cycle_of):
+def contextual(people, applicants, courses, policies, areas):
     """Complier averages at each cutoff. Treatment: enrolling at a provider whose scheme uses
     the cutoff (lookup_contextual_policy), the only thing eligibility can change directly."""
     out = {}
-    rate = areas.msoa_rate[P.msoa[S.pid]]
+    rate = ucas_mod.home_rate(people, areas, applicants)
+    cycle = applicants.cycle
     for label, cut in zip(("cutoff_q1", "cutoff_q2"), areas.cutoffs):
-        at = scheme_providers(S, C, policy, cut, cycle_of)
+        at = scheme_providers(applicants, courses, policies, cut)
         worlds = {}
         for side, shift in (("below", -1e-5), ("above", 1e-5)):
-            saved = areas.msoa_rate
-            fake = saved.copy()
-            fake[P.msoa[S.pid]] = cut + shift  # every applicant placed just beside the cutoff
-            areas.msoa_rate = fake
-            red = ucas_mod.eligibility(P, S, C, policy, areas, cycle_of)
-            areas.msoa_rate = saved
-            worlds[side] = (red, _expected(P, S, C, ucas_mod.place(P, S, C, red), at))
+            # every applicant placed just beside the cutoff, all else (shocks) the same
+            beside = np.full(len(applicants), cut + shift)
+            red = ucas_mod.eligibility(beside, applicants, courses, policies)
+            placement = ucas_mod.place(people, applicants, courses, red)
+            worlds[side] = (red, _expected(people, applicants, courses, placement, at))
         near = np.abs(rate - cut) < CUTOFF_WINDOW
-        era = cycle_of >= 2010
+        era = cycle >= 2010
         red_b = worlds["below"][0]
         red_a = worlds["above"][0]
         # marginal grades: predicted tariff between the contextual and the standard offer at a
         # course whose offer the cutoff changes
-        course = np.maximum(S.choices, 0)
-        std = C.std_offer[course]
-        changed = (S.choices >= 0) & (red_b != red_a)
-        tp = P.tariff_pred[S.pid][:, None]
+        choices = applicants.choices
+        course = np.maximum(choices, 0)
+        std = courses.std_offer[course]
+        changed = (choices >= 0) & (red_b != red_a)
+        tp = people.tariff_predicted[applicants.person][:, None]
         marginal = (changed & (tp >= std - (red_b - red_a)) & (tp < std)).any(axis=1)
-        applied = ((S.choices >= 0) & at[np.arange(len(S.pid))[:, None], C.provider[course]]).any(
-            axis=1
-        )
+        rows = np.arange(len(applicants))[:, None]
+        applied = ((choices >= 0) & at[rows, courses.provider[course]]).any(axis=1)
         res = {"cutoff_value": round(float(cut), 4)}
         samples = (
             ("all_applicants", near & era),
@@ -103,8 +107,9 @@ def contextual(P, S, C, policy, areas, cycle_of):
     return out
 
 
-def build(P, S, C, policy, areas, cycle_of, person_years):
-    """person_years: labour.make's counts of person-years in the labour market."""
+def build(*, people, courses, policies, applicants, areas, person_years):
+    """The truth dictionary; person_years: labour.make's counts of person-years in the
+    labour market."""
     return {
         "about": "Planted effects of the synthetic LEO extract. Structural parameters enter the "
         "generator as written; estimands that depend on compliers are computed from "
@@ -116,11 +121,12 @@ def build(P, S, C, policy, areas, cycle_of, person_years):
             "first degree (HESA instance); sel = the entered course's standard_offer_tariff "
             "(lookup_ucas_course) standardised across courses (unweighted mean 0, SD 1). No fade-out "
             "and no forgone experience: the effects are the same at every age.",
-            "confounders": "ability, ambition and family resources raise pay (0.20, 0.15, 0.10 per SD); "
+            "confounders": "ability, ambition and family resources raise pay "
+            f"({cfg.EARN_ABILITY:.2f}, {cfg.EARN_AMBITION:.2f}, {cfg.EARN_FAMILY:.2f} per SD); "
             "ambition also shapes applications and offers (unseen personal statement), so "
             "naive OLS is biased up; within an application-and-offer set the choice among "
             "offers is a taste shock independent of ambition.",
-            "take_up": f"placed applicants enrol with probability {ucas_mod.TAKE_UP} at random",
+            "take_up": f"placed applicants enrol with probability {cfg.TAKE_UP} at random",
         },
         "contextual_offers": {
             "dropout_year1_per_sd_selectivity": cfg.DROPOUT_PER_SD_SEL,
@@ -136,7 +142,7 @@ def build(P, S, C, policy, areas, cycle_of, person_years):
             "outcomes": "enrol_any: any HE entry; dropout_year1: entered and left in year 1 (0 if never "
             "entered); continue_year2; good_degree: first or 2:1 (0 otherwise); log_earnings: "
             "structural shift in log pay. All coded for every applicant.",
-            "estimands": contextual(P, S, C, policy, areas, cycle_of),
+            "estimands": contextual(people, applicants, courses, policies, areas),
         },
         "spillovers": {
             "coworker_theta": cfg.THETA_COWORKER,
@@ -151,8 +157,9 @@ def build(P, S, C, policy, areas, cycle_of, person_years):
             "same MSOA (leo_geography COA_2011 -> lookup_area MSOA11CD) in t. A model with g as a "
             "regressor recovers KAPPA on g*S exactly (the centring only moves the g coefficient).",
             "confounders": "workers sort into high-pay firms and areas on ability; a firm-year demand shock "
-            "(AR(1), rho 0.7, sd 0.05) raises pay and pulls graduates in; the placement "
-            f"scheme in lookup_placement_scheme places {labour_mod.PLACED_SHARE:.0%} of degree holders who change or "
+            f"(AR(1), rho {cfg.ETA_RHO:g}, sd {cfg.ETA_SD:g}) raises pay and pulls graduates in; the "
+            "placement scheme in lookup_placement_scheme places "
+            f"{cfg.PLACED_SHARE:.0%} of degree holders who change or "
             "start jobs at random scheme firms (instrument).",
             "share_of_graduate_person_years": round(
                 person_years["degree_holders_in_labour_market"]

@@ -1,4 +1,12 @@
-"""Orchestrates the stages of the synthetic England and returns the extract and its truth."""
+"""Orchestrates the stages of the synthetic England and returns the extract and its truth.
+
+    world = generate(scale=0.017, seed=20261128)
+    world.tables["leo_earnings"], world.truth
+
+Each stage has its own random stream (spawned from the seed in the order of STAGES), so a
+stage's draws do not depend on how many another stage made; within a stage the order of
+draws is part of the output: reordering them changes the bytes of the extract.
+"""
 
 import time
 from collections import OrderedDict
@@ -6,9 +14,11 @@ from collections import OrderedDict
 import numpy as np
 
 from ..schema import REGISTRY
-from . import areas as areas_mod
-from . import hesa, labour, npd, pupils, schools, truth, ucas
+from . import areas as areas_stage
+from . import hesa, labour, npd, pupils, truth, ucas
+from . import schools as schools_stage
 from .config import Sizes
+from .frames import frame
 from .links import Keys
 
 DEFAULT_SCALE = 0.017
@@ -78,14 +88,14 @@ def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False, on_stage=No
             on_stage(name, now - clock[0])
             clock[0] = time.perf_counter()
 
-    A = areas_mod.make(sizes, rngs["areas"])
+    areas = areas_stage.make(sizes=sizes, rng=rngs["areas"])
     step("areas")
-    Sch = schools.make(sizes, A, rngs["schools"])
+    schools = schools_stage.make(sizes=sizes, areas=areas, rng=rngs["schools"])
     step("schools")
-    P = pupils.make(sizes, A, Sch, rngs["pupils"])
+    people = pupils.make(sizes=sizes, areas=areas, schools=schools, rng=rngs["pupils"])
     step("pupils")
     compact = sink is not None
-    keys = Keys(P.n, rngs["keys"], compact)
+    keys = Keys(len(people), rngs["keys"], compact)
     step("keys")
     tables = OrderedDict()
 
@@ -102,22 +112,59 @@ def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False, on_stage=No
 
     emit({"learner_ae_id_to_pmr_lookup": keys.pmr_lookup()})
     emit({"learner_ae_id_to_edukey_lookup": keys.edukey_lookup()})
-    emit(npd.make(P, A, Sch, keys, rngs["npd"]))
+    emit(npd.make(people=people, areas=areas, schools=schools, keys=keys, rng=rngs["npd"]))
     step("npd")
-    C = ucas.make_courses(sizes, rngs["ucas"])
-    S, policy, reduction, res, cycle_of = ucas.make(P, C, A, keys, rngs["ucas"])
-    emit(ucas.tables(P, S, C, res, policy, A, keys, rngs["ucas"]))
+    rng = rngs["ucas"]
+    courses = ucas.make_courses(sizes=sizes, rng=rng)
+    policies, applicants, placement = ucas.make(
+        people=people, courses=courses, areas=areas, rng=rng
+    )
+    emit(
+        ucas.tables(
+            people=people,
+            applicants=applicants,
+            courses=courses,
+            placement=placement,
+            policies=policies,
+            areas=areas,
+            keys=keys,
+            rng=rng,
+        )
+    )
     step("ucas")
-    H, hesa_tables = hesa.make(P, C, S, res, keys, rngs["hesa"])
+    he, hesa_tables = hesa.make(
+        people=people,
+        courses=courses,
+        applicants=applicants,
+        placement=placement,
+        keys=keys,
+        rng=rngs["hesa"],
+    )
     emit(hesa_tables)
-    del hesa_tables, res, reduction  # (memory: nothing later reads them)
+    del hesa_tables, placement  # (memory: nothing later reads them)
     keys.forget_pmrs()
     step("hesa")
-    F, person_years = labour.make(P, H, A, keys, sizes, rngs["labour"], emit, compact)
-    del F, H, keys
-    emit({"lookup_area": area_lookup(A)})
+    person_years = labour.make(
+        people=people,
+        he=he,
+        areas=areas,
+        keys=keys,
+        sizes=sizes,
+        rng=rngs["labour"],
+        emit=emit,
+        compact=compact,
+    )
+    del he, keys
+    emit({"lookup_area": area_lookup(areas)})
     step("labour")
-    planted = truth.build(P, S, C, policy, A, cycle_of, person_years)
+    planted = truth.build(
+        people=people,
+        courses=courses,
+        policies=policies,
+        applicants=applicants,
+        areas=areas,
+        person_years=person_years,
+    )
     step("truth")
     if bar is not None:
         bar.close()
@@ -130,24 +177,26 @@ def generate(scale=DEFAULT_SCALE, seed=DEFAULT_SEED, progress=False, on_stage=No
         "seed": int(seed),
         "generator_version": GENERATOR_VERSION,
         "pupils_per_cohort": sizes.pupils_per_cohort,
-        "cohorts": list(map(int, np.unique(P.cohort))),
+        "cohorts": list(map(int, np.unique(people.cohort))),
     }
     planted["parameters"] = params
     return World(ordered, planted, params)
 
 
-def area_lookup(A):
-    return npd._frame(
+def area_lookup(areas):
+    """lookup_area: one row per output area with its LSOA, MSOA, authority and indices."""
+    oa_msoa, oa_lsoa = areas.oa_msoa, areas.oa_lsoa
+    return frame(
         "lookup_area",
         None,
         {
-            "OA11CD": A.oa_code,
-            "LSOA11CD": A.lsoa_code[A.oa_lsoa],
-            "MSOA11CD": A.msoa_code[A.oa_msoa],
-            "LAD_anon": A.la_anon[A.msoa_la[A.oa_msoa]],
-            "RGN11CD": A.region_codes[A.msoa_region[A.oa_msoa]],
-            "young_participation_rate": A.msoa_rate[A.oa_msoa],
-            "polar4_quintile": A.msoa_quintile[A.oa_msoa],
-            "idaci_score": A.lsoa_idaci[A.oa_lsoa],
+            "OA11CD": areas.oa_code,
+            "LSOA11CD": areas.lsoa_code[oa_lsoa],
+            "MSOA11CD": areas.msoa_code[oa_msoa],
+            "LAD_anon": areas.la_anon[areas.msoa_la[oa_msoa]],
+            "RGN11CD": areas.region_codes[areas.msoa_region[oa_msoa]],
+            "young_participation_rate": areas.msoa_rate[oa_msoa],
+            "polar4_quintile": areas.msoa_quintile[oa_msoa],
+            "idaci_score": areas.lsoa_idaci[oa_lsoa],
         },
     )
