@@ -18,13 +18,21 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 #: copied into the SRS (extract, tax, ...) here.
 SRS_TEST_FILES = [
     "tests/unit/test_derive.py",
+    "tests/unit/test_release.py",
     "tests/unit/test_sdc.py",
     "tests/unit/test_tax.py",
 ]
 
 #: Modules that must import on the SRS profile without pulling in anything beyond the
 #: standard library, pandas and numpy (leokit.extract brings the plain-Python registry).
-SRS_MODULES = ["leokit.derive", "leokit.sdc", "leokit.extract", "leokit.tax"]
+SRS_MODULES = [
+    "leokit.derive",
+    "leokit.sdc",
+    "leokit.extract",
+    "leokit.tax",
+    "leokit.release",
+    "leokit.results",
+]
 REGISTRY_MODULES = [
     "leokit.schema",
     "leokit.schema.codes",
