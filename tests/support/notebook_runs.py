@@ -4,7 +4,8 @@
 (unless `extract` is given) into `tmp` (output_dir `tmp/output`, work_dir `tmp/work`), fails on
 any error or stderr output (a warning would also break the nbval reference; the Monte Carlo
 runs pass `quiet=False` to allow it) and on anything record-level in the executed notebook or
-in output_dir, or a released table that fails a re-check from work_dir (`support.output_scan`),
+in output_dir, or a released table that fails a re-check from work_dir (`support.output_scan`)
+or on which ACRO and leokit.sdc disagree without a stated reason (`support.acro_check`),
 and returns the results.json it wrote, with `by_name`
 (the estimates keyed by name), `folder` (its output folder) and `work` (its work folder)
 added. `synth_extract(folder, seed)` generates a fresh extract for the Monte Carlo tests.
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import papermill as pm
 
-from support import output_scan
+from support import acro_check, output_scan
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTRACT = ROOT / "data_synthetic"
@@ -59,6 +60,11 @@ def run_notebook(name, tmp, quiet=True, **params):
     leaks += output_scan.scan_output_dir(params["output_dir"], values)
     leaks += output_scan.recheck(params["work_dir"], params["output_dir"])
     assert not leaks, f"{name}: record-level output: {leaks}"
+    if quiet:  # the Monte Carlo runs (quiet=False) skip ACRO: it adds seconds per run
+        checked, differences, _ = acro_check.released(params["work_dir"], params["output_dir"])
+        assert checked > 0, f"{name}: no released table was cross-checked with ACRO"
+        unexplained = acro_check.unexplained(differences)
+        assert not unexplained, f"{name}: leokit.sdc and ACRO disagree: {unexplained}"
     res = json.loads((Path(params["output_dir"]) / "results.json").read_text())
     res["by_name"] = {e["name"]: e for e in res["estimates"]}
     res["folder"] = Path(params["output_dir"])
