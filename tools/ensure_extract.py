@@ -1,27 +1,32 @@
 """Make sure the default extract is present, valid and matches its manifest; regenerate if not.
 
 python tools/ensure_extract.py data_synthetic
+
+Regenerating goes through `leokit synth --out`, which replaces only an extract leokit wrote:
+a folder holding anything else is left alone and the command says why (exit code 2).
 """
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 
 def ok(folder):
-    man = folder / "manifest.json"
-    if not man.exists():
-        return False, "no manifest.json"
-    m = json.loads(man.read_text())
-    missing = [e["file"] for e in m["tables"].values() if not (folder / e["file"]).exists()]
-    if missing:
-        return False, "missing files: " + ", ".join(missing[:5])
+    """(usable, why): the folder passes `leokit validate` (manifest, rows, checksums, registry)."""
+    if not folder.exists():
+        return False, "no such folder"
+    from leokit.extract import ExtractError
     from leokit.schema.validate import validate_extract
 
-    report = validate_extract(str(folder))  # rows and content checksums against the manifest too
+    try:
+        report = validate_extract(str(folder))
+    except ExtractError as e:
+        return False, str(e)
     if not report.ok:
         return False, report.summary().splitlines()[0]
+    from leokit.extract import read_manifest
+
+    m = read_manifest(folder)
     return True, "{} views, seed {}, scale {}".format(len(m["tables"]), m["seed"], m["scale"])
 
 

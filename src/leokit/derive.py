@@ -75,7 +75,8 @@ def _as_series(values):
         return pd.Series([values], dtype=dtype), "scalar"
     if isinstance(values, np.ndarray):
         return pd.Series(values), "array"
-    return pd.Series(list(values)), "array"
+    values = list(values)
+    return pd.Series(values, dtype=None if values else object), "array"
 
 
 def _shape_like(result, series, kind, name=None):
@@ -106,6 +107,7 @@ def find_person_column(df, person=None):
     leo_self_assessment and leo_geography). A given ``person`` is matched exactly first, then
     case-insensitively. Raises ValueError naming the frame's columns if there is no match.
     """
+    _require_frame(df, "find_person_column")
     wanted = "edukey" if person is None else str(person).lower()
     if person is not None and person in df.columns:
         return person
@@ -127,6 +129,122 @@ def _require_columns(df, columns, what):
         raise ValueError(
             f"{what} is missing column(s) {missing}; its columns are {[str(c) for c in df.columns]}"
         )
+
+
+def _require_frame(df, what):
+    if not hasattr(df, "columns") or isinstance(df, type):  # a DataFrame, or one's stand-in
+        raise ValueError(f"{what}: expected a pandas DataFrame, got {type(df).__name__}")
+
+
+def _one_date(value, name):
+    """A single date argument (date, Timestamp, datetime64 or ISO text) as a Timestamp."""
+    if value is None or (np.ndim(value) != 0 and not isinstance(value, str)):
+        raise ValueError(f"{name}: expected one date (e.g. '2021-04-05'), got {value!r}")
+    parsed = to_dates([value], name=name)
+    if parsed.isna().any():
+        raise ValueError(
+            f"{name}: {value!r} is missing or the open-spell marker {_OPEN_END_TEXT}; "
+            "expected a real date (e.g. the last day the extract covers)"
+        )
+    return pd.Timestamp(parsed.iloc[0])
+
+
+def _date_text(day):
+    """ISO text of a day number."""
+    return str(np.asarray(day, dtype=np.int64).astype("datetime64[D]"))
+
+
+def _day_of(value, name):
+    """Day number of a single date argument (see _one_date)."""
+    return int(_day_numbers(pd.Series([_one_date(value, name)]))[0])
+
+
+# The data window's checks, shared with leokit.derive_sql (same rules, same messages). Days
+# are day numbers (days since 1970-01-01); years are tax years' start years.
+
+
+def _check_window(years, end_day, end_name, first_start, latest_open_start, window):
+    """ValueError when `end_day` (data_end, or merge_spells' open_end) leaves nothing to count.
+
+    window             end_day is the last day the data covers: a requested tax year starting
+                       after it, or an end before every spell starts, is an error
+    first_start        earliest spell start (None: no spells)
+    latest_open_start  latest start of an open spell (None: none), for open_end
+    """
+    if window and years is not None:
+        late = [int(y) for y in years if _apr6_day(y)[0] > end_day]
+        if late:
+            raise ValueError(
+                f"tax year {_ty_code(late[0])} starts after {end_name} {_date_text(end_day)}: "
+                f"the data cannot say who was employed then; drop "
+                f"{'those years' if len(late) > 1 else 'it'} or give the last day the extract "
+                f"covers as {end_name}"
+            )
+    if window and first_start is not None and first_start > end_day:
+        raise ValueError(
+            f"{end_name} {_date_text(end_day)} is before every spell starts (the first starts "
+            f"{_date_text(first_start)}): it is the last day the data covers"
+        )
+    if not window and latest_open_start is not None and latest_open_start > end_day:
+        raise ValueError(
+            f"{end_name} {_date_text(end_day)} is before an open spell starts (one starts "
+            f"{_date_text(latest_open_start)}): open spells cannot end before they start"
+        )
+
+
+def _check_oct_mar_window(tax_years, end_day):
+    """ValueError when a requested tax year's October-March window ends after data_end."""
+    codes = np.asarray(as_tax_year(_as_series(tax_years)[0]).values)
+    last_march = _apr6_day(codes // 100 + 1) - 6  # 31 March
+    cut = last_march > end_day
+    if cut.any():
+        raise ValueError(
+            f"tax year {_py(codes[cut][0])}: its October-March window runs to "
+            f"{_date_text(last_march[cut][0])}, after data_end {_date_text(end_day)}; months "
+            "after data_end are unobserved, so drop that year"
+        )
+
+
+def _check_year_ends(years, end_day):
+    """ValueError when an earnings tax year ends after data_end (annualised_earnings)."""
+    years = sorted(int(t) for t in years)
+    if not years:
+        return
+    year_end = _apr6_day(np.asarray(years) // 100 + 1) - 1
+    cut = year_end > end_day
+    if cut.any():
+        raise ValueError(
+            f"earnings in tax year {np.asarray(years)[cut][0]} run to "
+            f"{_date_text(year_end[cut][0])}, after data_end {_date_text(end_day)}: employment "
+            "after data_end is not counted, so the pay would be annualised over too few days; "
+            "drop that year or give the extract's last day as data_end"
+        )
+
+
+def _check_min_months(min_months):
+    if isinstance(min_months, (bool, np.bool_)) or min_months not in range(1, 7):
+        raise ValueError(
+            f"min_months must be a whole number of months from 1 to 6 (DfE: 5), got {min_months!r}"
+        )
+
+
+def _pay_problem(col, n_text, text_example, n_missing, n_inf, n_negative, negative_example):
+    """ValueError for an earnings column with text, missing, infinite or negative values."""
+    if n_text:
+        return ValueError(f"{col}: {n_text} value(s) are not numbers, e.g. {text_example!r}")
+    if n_missing:
+        return ValueError(
+            f"{col}: {n_missing} missing value(s) in earnings records; decide first what they "
+            "mean (a missing row already means no PAYE pay)"
+        )
+    if n_inf:
+        return ValueError(f"{col}: {n_inf} infinite value(s)")
+    if n_negative:
+        return ValueError(
+            f"{col}: {n_negative} negative value(s), e.g. {negative_example!r}; LEO sets a "
+            "negative annual total to 0: set them to 0 or drop them first"
+        )
+    return None
 
 
 def _check_unique(df, keys, what):
@@ -392,7 +510,7 @@ def to_dates(values, open_end=None, name=None):
     s, kind = _as_series(values)
     label = name if name is not None else (s.name if s.name is not None else "dates")
     if open_end is not None:
-        open_end = pd.Timestamp(open_end)
+        open_end = _one_date(open_end, "open_end")
     # work positionally: labels may repeat
     flat = pd.Series(s.values)
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
@@ -444,8 +562,9 @@ def clip_spells(spells, start, end, start_col="StartDate", end_col="EndDate"):
     Returns a copy with ``start_col``/``end_col`` as datetime64[ns]; open ends (9999-12-31 or
     missing) run to ``end``. Useful before any per-window count of days or months.
     """
+    _require_frame(spells, "spells")
     _require_columns(spells, [start_col, end_col], "spells")
-    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+    lo, hi = _one_date(start, "clip_spells start"), _one_date(end, "clip_spells end")
     if hi < lo:
         raise ValueError(f"clip_spells: end {end} is before start {start}")
     s = to_dates(spells[start_col], name=start_col)
@@ -461,10 +580,16 @@ def clip_spells(spells, start, end, start_col="StartDate", end_col="EndDate"):
     return out
 
 
-def _spell_days(spells, person, start_col, end_col, data_end, tax_years):
+def _spell_days(spells, person, start_col, end_col, data_end, tax_years, window=True,
+                end_name="data_end"):  # fmt: skip
     """Validated spells as int day numbers: (frame [person, start, end], person column name,
     all persons). Open ends become ``data_end`` (see ``days_employed``); spells are clipped to
-    the requested tax years so an open spell never explodes into centuries of years."""
+    the requested tax years so an open spell never explodes into centuries of years.
+
+    window  data_end is the end of the data window: nothing after it is counted (closed spells
+            are cut there too) and a requested tax year starting after it is an error. Else it
+            is only where open spells end (merge_spells' open_end)."""
+    _require_frame(spells, "employment spells")
     pcol = find_person_column(spells, person)
     _require_columns(spells, [start_col, end_col], "employment spells")
     keyed = spells[pcol].notna().values
@@ -484,8 +609,20 @@ def _spell_days(spells, person, start_col, end_col, data_end, tax_years):
             f"{int(backwards.sum())} spell(s) end before they start (row {_py(start.index[backwards][0])!r} is one); fix or drop them"
         )
     ty_years = None if tax_years is None else np.unique(_tax_start_years(tax_years))
+    if ty_years is not None and not len(ty_years):
+        raise ValueError("tax_years is empty: give at least one tax year, or None for all")
     if data_end is not None:
-        window_end = int(_day_numbers(pd.Series([pd.Timestamp(data_end)]))[0])
+        window_end = _day_of(data_end, end_name)
+        _check_window(
+            ty_years,
+            window_end,
+            end_name,
+            int(s_days.min()) if len(s_days) else None,
+            int(s_days[is_open].max()) if is_open.any() else None,
+            window,
+        )
+        if window:  # nothing after the end of the data is counted
+            e_days = np.minimum(e_days, window_end)
     elif ty_years is not None and len(ty_years):
         window_end = int(_apr6_day(ty_years.max() + 1)[0] - 1)
     elif len(s_days):
@@ -526,7 +663,9 @@ def merge_spells(spells, person=None, start_col="StartDate", end_col="EndDate", 
     person were mapped to one key). Returns [person, start_col, end_col] with datetime64 dates;
     open ends become ``open_end`` (default: end of the tax year of the latest date in the data).
     """
-    frame, pcol, _ = _spell_days(spells, person, start_col, end_col, open_end, None)
+    frame, pcol, _ = _spell_days(
+        spells, person, start_col, end_col, open_end, None, window=False, end_name="open_end"
+    )
     merged = _merge_day_spells(frame, pcol)
     return pd.DataFrame(
         {
@@ -600,9 +739,16 @@ def days_employed(
     the latest tax year in ``tax_years``; otherwise the end of the tax year holding the latest
     date in ``employment``.
 
+    ``data_end`` is the last day the data covers: no day after it is counted (closed spells
+    are cut there too, and spells starting after it are left out), so a tax year it cuts
+    short counts only its days up to ``data_end``. A requested tax year that starts after
+    ``data_end``, or a ``data_end`` before every spell starts, raises ValueError: the data
+    cannot say anything about those days (it would otherwise read as 0 days employed).
+
     Returns columns [person, TaxYear, days_employed]. With ``tax_years`` every person in
     ``employment`` gets a row for every requested year (0 days where not employed); without it
-    only the person-years with at least one day are returned.
+    only the person-years with at least one day are returned. Spells without a person key
+    (NULL) belong to nobody and are left out; an empty ``employment`` gives an empty result.
     """
     frame, pcol, persons = _spell_days(employment, person, start_col, end_col, data_end, tax_years)
     merged = _merge_day_spells(frame, pcol)
@@ -646,13 +792,21 @@ def sustained_employment(
     2016 include self-employment. The exact DfE SA rule is not confirmed (leo_schema.md marks it
     uncertain); "any SA record in the tax year" is the assumption made here.
 
-    Open spells are handled as in ``days_employed``. Returns [person, TaxYear,
+    Open spells and ``data_end`` are handled as in ``days_employed``; in addition a requested
+    tax year whose October-March window ends after ``data_end`` raises ValueError (the months
+    after it are unobserved, not months without work). ``min_months`` is 1 to 6. Returns
+    [person, TaxYear,
     months_employed_oct_mar (0-6), sustained_paye, (sa_record if SA given), sustained,
     sustained_via] where ``sustained_via`` is 'PAYE', 'SA', 'PAYE+SA' or '' (not sustained).
     Rows: with ``tax_years``, every person in either input for every requested year; without
     it, every person-year with some employment or an SA record.
     """
+    _check_min_months(min_months)
+    if self_assessment is not None:
+        _require_frame(self_assessment, "self_assessment")
     frame, pcol, persons = _spell_days(employment, person, start_col, end_col, data_end, tax_years)
+    if data_end is not None and tax_years is not None:
+        _check_oct_mar_window(tax_years, _day_of(data_end, "data_end"))
     merged = _merge_day_spells(frame, pcol)
     rows = _explode_tax_years(merged, pcol)
     first_month = _month_of_day(rows["_start"].values)
@@ -717,7 +871,34 @@ def sustained_employment(
 # earnings
 
 
+def _pay_values(earnings, earnings_col):
+    """The earnings column as float64; ValueError naming the column for text, missing values
+    and negative pay (LEO sets a negative annual total to 0, so one is an error upstream)."""
+    col = earnings[earnings_col]
+    if pd.api.types.is_bool_dtype(col.dtype):
+        raise ValueError(f"{earnings_col}: expected pay in pounds, got booleans")
+    pay = pd.to_numeric(col, errors="coerce")
+    text = (pay.isna() & col.notna()).values
+    values = pay.values.astype(np.float64)
+    missing = np.isnan(values) & ~text
+    with np.errstate(invalid="ignore"):  # NaN compares False (numpy 1.18 warns)
+        negative = values < 0
+    problem = _pay_problem(
+        earnings_col,
+        int(text.sum()),
+        _py(col[text].iloc[0]) if text.any() else None,
+        int(missing.sum()),
+        int(np.isinf(values).sum()),
+        int(negative.sum()),
+        _py(col[negative].iloc[0]) if negative.any() else None,
+    )
+    if problem is not None:
+        raise problem
+    return values
+
+
 def _earnings_frame(earnings, person, earnings_col):
+    _require_frame(earnings, "earnings")
     pcol = find_person_column(earnings, person)
     _require_columns(earnings, ["TaxYear", earnings_col], "earnings")
     ty = as_tax_year(earnings["TaxYear"])
@@ -745,10 +926,17 @@ def annualised_earnings(
 
     Returns a copy of ``earnings`` (same rows and index; TaxYear normalised to int) with
     ``days_employed``, ``days_in_tax_year`` and ``annualised_earnings``; the latter is NaN where
-    the person has no employment days in that tax year. Duplicate (person, TaxYear) rows raise.
+    the person has no employment days in that tax year. Duplicate (person, TaxYear) rows raise,
+    as do missing, negative or non-numeric pay and (with ``data_end``) a tax year that ends
+    after ``data_end``: its days after data_end are not counted, so its pay would be
+    annualised over too few days.
     """
     pcol, ty = _earnings_frame(earnings, person, earnings_col)
+    _require_frame(employment, "employment")
+    pay = _pay_values(earnings, earnings_col)
     years = sorted(set(int(t) for t in ty.values))
+    if data_end is not None:
+        _check_year_ends(years, _day_of(data_end, "data_end"))
     out = earnings.copy()
     out["TaxYear"] = ty.values
     if not years:
@@ -769,7 +957,6 @@ def annualised_earnings(
     joined = lookup.merge(days, on=["_p", "TaxYear"], how="left")
     worked = joined["days_employed"].fillna(0).values.astype(np.int64)
     length = np.asarray(days_in_tax_year(ty.values))
-    pay = pd.to_numeric(earnings[earnings_col], errors="raise").values.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         annual = np.where(worked > 0, pay / np.maximum(worked, 1) * length, np.nan)
     out["days_employed"] = worked
@@ -787,14 +974,24 @@ def earnings_panel(earnings, people, tax_years, person=None, columns=None, earni
     are set to 0). Extra ``columns`` of ``earnings`` are carried along (missing where no
     record). Duplicate (person, TaxYear) rows in ``earnings`` raise ValueError.
     """
-    columns = [] if columns is None else list(columns)
+    columns = [] if columns is None else [columns] if isinstance(columns, str) else list(columns)
     pcol, ty = _earnings_frame(earnings, person, earnings_col)
+    _pay_values(earnings, earnings_col)
     _require_columns(earnings, columns, "earnings")
+    if people is None or isinstance(people, (pd.DataFrame, dict)):
+        raise ValueError(
+            f"people: expected the person keys (a list, array or Series), got {type(people).__name__}"
+        )
+    if tax_years is None:
+        raise ValueError("tax_years: expected the tax years of the panel, e.g. [201819, 201920]")
     clash = [c for c in columns if c in (pcol, "TaxYear", earnings_col, "has_record")]
     if clash:
         raise ValueError(f"columns= must not repeat {clash}")
     wanted = sorted(set(int(t) for t in as_tax_year(_as_series(tax_years)[0]).values))
     people = _as_series(people)[0]
+    if not wanted or not len(people.dropna()):
+        empty = "tax_years" if not wanted else "people"
+        raise ValueError(f"{empty} is empty: the panel would have no rows")
     grid = _grid(people.values, wanted, pcol)
     records = earnings[[pcol, earnings_col] + columns].copy()
     records["TaxYear"] = ty.values

@@ -37,6 +37,12 @@ from leokit.derive import (
     _NS_MIN,
     _OCT_MAR,
     OPEN_END,
+    _check_min_months,
+    _check_oct_mar_window,
+    _check_window,
+    _check_year_ends,
+    _day_of,
+    _pay_problem,
     _py,
     as_tax_year,
     find_person_column,
@@ -207,7 +213,15 @@ def _start_year_of(d):
 
 
 def _wanted(tax_years):
-    return sorted(set(int(t) for t in np.asarray(as_tax_year(pd.Series(list(tax_years))))))
+    wanted = sorted(set(int(t) for t in np.asarray(as_tax_year(pd.Series(list(tax_years))))))
+    if not wanted:
+        raise ValueError("tax_years is empty: give at least one tax year, or None for all")
+    return wanted
+
+
+def _day(d):
+    """Day number (days since 1970-01-01) of a date from a query, or None."""
+    return None if d is None else (d - _EPOCH).days
 
 
 def _list_of(tax_years):
@@ -223,7 +237,8 @@ def _list_of(tax_years):
 class _Spells:
     """The validated spells of one input and the SQL common to the spell derivations."""
 
-    def __init__(self, eng, employment, person, start_col, end_col, data_end, tax_years):
+    def __init__(self, eng, employment, person, start_col, end_col, data_end, tax_years,
+                 window=True, end_name="data_end"):  # fmt: skip
         name, cols, _ = eng.add(employment, "employment")
         self.eng = eng
         self.pcol = find_person_column(_Columns(cols), person)
@@ -246,10 +261,11 @@ class _Spells:
             f"MIN(CASE WHEN p IS NOT NULL AND s < {open_end} THEN s END), "
             f"MAX(CASE WHEN p IS NOT NULL AND s < {open_end} THEN s END), "
             f"MAX(CASE WHEN p IS NOT NULL AND {closed} THEN e0 END), "
-            f"MIN(CASE WHEN {bad('s')} THEN s WHEN {bad('e0')} THEN e0 END) "
+            f"MIN(CASE WHEN {bad('s')} THEN s WHEN {bad('e0')} THEN e0 END), "
+            f"MAX(CASE WHEN p IS NOT NULL AND s < {open_end} AND NOT ({closed}) THEN s END) "
             f"FROM (SELECT {p} AS p, {s} AS s, {e} AS e0 FROM {name}) AS _all"
         )[0]
-        no_start, backwards, out_of_range, min_s, max_s, max_e, example = stats
+        no_start, backwards, out_of_range, min_s, max_s, max_e, example, open_s = stats
         if out_of_range:
             raise ValueError(
                 f"{start_col}/{end_col}: {int(out_of_range)} value(s) could not be read as dates, "
@@ -262,8 +278,11 @@ class _Spells:
             raise ValueError(f"{int(backwards)} spell(s) end before they start; fix or drop them")
         self.wanted = None if tax_years is None else _wanted(_list_of(tax_years))
         years = None if not self.wanted else [t // 100 for t in self.wanted]
+        self.cut = window and data_end is not None  # closed spells end at data_end too
         if data_end is not None:
-            window_end = pd.Timestamp(data_end).date()
+            end_day = _day_of(data_end, end_name)
+            _check_window(years, end_day, end_name, _day(min_s), _day(open_s), window)
+            window_end = _EPOCH + datetime.timedelta(days=end_day)
         elif years:
             window_end = _tax_year_end(max(years))
         elif min_s is not None:
@@ -284,7 +303,11 @@ class _Spells:
     def merged_ctes(self):
         """CTEs ending in `merged` (p, s, e): each person's spells as a union of blocks."""
         eng = self.eng
-        end = f"CASE WHEN e0 IS NULL OR e0 >= {_lit(OPEN_END)} THEN {_lit(self.window_end)} ELSE e0 END"
+        closed_end = f"LEAST(e0, {_lit(self.window_end)})" if self.cut else "e0"
+        end = (
+            f"CASE WHEN e0 IS NULL OR e0 >= {_lit(OPEN_END)} THEN {_lit(self.window_end)} "
+            f"ELSE {closed_end} END"
+        )
         if self.clip is not None:
             lo, hi = _lit(self.clip[0]), _lit(self.clip[1])
             clipped = f"SELECT p, GREATEST(s, {lo}) AS s, LEAST({end}, {hi}) AS e FROM spells"
@@ -390,7 +413,8 @@ def merge_spells_sql(
 ):
     """leokit.derive.merge_spells in SQL: [person, start_col, end_col] as DATE, ordered."""
     eng = _engine(employment, con)
-    sp = _Spells(eng, employment, person, start_col, end_col, open_end, None)
+    sp = _Spells(eng, employment, person, start_col, end_col, open_end, None, window=False,
+                 end_name="open_end")  # fmt: skip
     q = eng.q
     select = (
         f"SELECT p AS {q(sp.pcol)}, s AS {q(start_col)}, e AS {q(end_col)} FROM merged "
@@ -451,8 +475,11 @@ def sustained_employment(
     Columns [person, TaxYear, months_employed_oct_mar, sustained_paye, (sa_record),
     sustained, sustained_via], rows as in leokit.derive.
     """
+    _check_min_months(min_months)
     eng = _engine(employment, con)
     sp = _Spells(eng, employment, person, start_col, end_col, data_end, tax_years)
+    if data_end is not None and sp.wanted is not None:
+        _check_oct_mar_window(sp.wanted, _day_of(data_end, "data_end"))
     q = eng.q
     months = " + ".join(
         f"MAX(CASE WHEN fm <= oct + {k} AND lm >= oct + {k} THEN 1 ELSE 0 END)"
@@ -526,9 +553,40 @@ def sustained_employment(
     return eng.run(_with(ctes, select))
 
 
+_NUMERIC_TYPES = ("INT", "DECIMAL", "DOUBLE", "FLOAT", "REAL", "LONG", "SHORT", "BYTE", "NUMERIC")
+
+
+def _pay_checks(eng, name, cols, types, col):
+    """leokit.derive's checks of the pay column: numbers, none missing or negative."""
+    q = eng.q
+    c = q(col)
+    kind = str(types[cols.index(col)]).upper()
+    if "BOOL" in kind:
+        raise ValueError(f"{col}: expected pay in pounds, got booleans")
+    numeric = any(k in kind for k in _NUMERIC_TYPES)
+    if not numeric and eng.dialect != "duckdb":
+        raise ValueError(f"{col} is {kind}; expected numbers")
+    pay = f"CAST({c} AS DOUBLE)" if numeric else f"TRY_CAST({c} AS DOUBLE)"
+    text = f"{c} IS NOT NULL AND {pay} IS NULL"
+    row = eng.rows(
+        f"SELECT SUM(CASE WHEN {text} THEN 1 ELSE 0 END), MIN(CASE WHEN {text} THEN {c} END), "
+        f"SUM(CASE WHEN {c} IS NULL OR isnan({pay}) THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {pay} > 1.7e308 OR {pay} < -1.7e308 THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {pay} < 0 THEN 1 ELSE 0 END), MIN({pay}) FROM {name}"
+    )[0]
+    n_text, text_example, n_missing, n_inf, n_negative, lowest = row  # sums of no rows: None
+    problem = _pay_problem(
+        col, int(n_text or 0), text_example, int(n_missing or 0), int(n_inf or 0),
+        int(n_negative or 0), _py(lowest) if n_negative else None,
+    )  # fmt: skip
+    if problem is not None:
+        raise problem
+
+
 def _earnings_checks(eng, name, cols, types, person, earnings_col):
     pcol = find_person_column(_Columns(cols), person)
     _require(cols, ["TaxYear", earnings_col], "earnings")
+    _pay_checks(eng, name, cols, types, earnings_col)
     if eng.dialect == "duckdb":
         _typed_tax_year(types, cols, "TaxYear", "earnings")
     _tax_year_check(eng, name, pcol, "TaxYear", "earnings")
@@ -567,6 +625,8 @@ def annualised_earnings(
     pcol = _earnings_checks(eng, name, cols, types, person, earnings_col)
     q = eng.q
     years = [int(r[0]) for r in eng.rows(f"SELECT DISTINCT {q('TaxYear')} FROM {name}")]
+    if data_end is not None:
+        _check_year_ends(years, _day_of(data_end, "data_end"))
     select_cols = []
     for c in cols:
         if c == "TaxYear":
@@ -611,7 +671,7 @@ def earnings_panel(
     ``people``: a relation or DataFrame (its first column holds the keys; on the earnings'
     connection) or a list of keys.
     """
-    columns = [] if columns is None else list(columns)
+    columns = [] if columns is None else [columns] if isinstance(columns, str) else list(columns)
     eng = _engine(earnings, con)
     name, cols, types = eng.add(earnings, "earnings")
     pcol = _earnings_checks(eng, name, cols, types, person, earnings_col)
@@ -619,6 +679,13 @@ def earnings_panel(
     clash = [c for c in columns if c in (pcol, "TaxYear", earnings_col, "has_record")]
     if clash:
         raise ValueError(f"columns= must not repeat {clash}")
+    if people is None or isinstance(people, (dict, str)):
+        raise ValueError(
+            f"people: expected the person keys (a list, a DataFrame or a relation), got "
+            f"{type(people).__name__}"
+        )
+    if tax_years is None:
+        raise ValueError("tax_years: expected the tax years of the panel, e.g. [201819, 201920]")
     wanted = _wanted(_list_of(tax_years))
     if not (
         _is_duckdb_relation(people) or _is_spark_frame(people) or isinstance(people, pd.DataFrame)
@@ -626,6 +693,11 @@ def earnings_panel(
         people = pd.DataFrame({"p": pd.Series(list(people), dtype=object)})
     people_name, people_cols, _ = eng.add(people, "people")
     q = eng.q
+    n_people = eng.rows(
+        f"SELECT COUNT(*) FROM {people_name} WHERE {q(people_cols[0])} IS NOT NULL"
+    )[0][0]
+    if not n_people:
+        raise ValueError("people is empty: the panel would have no rows")
     extra = "".join(f", r.{q(c)}" for c in columns)
     ctes = [
         (

@@ -52,6 +52,9 @@ __all__ = [
 
 FORMATS = ("parquet", "csv", "dta", "duckdb")
 MANIFEST = "manifest.json"
+# inside the temporary folder `leokit synth` writes into: a folder holding it is no extract
+WRITING_MARK = ".leokit-writing"
+_FORMAT_NAME = {"parquet": "Parquet", "csv": "CSV", "dta": "Stata .dta", "duckdb": "DuckDB"}
 FILE_SUFFIX = {"parquet": ".parquet", "csv": ".csv", "dta": ".dta", "duckdb": ".duckdb"}
 STATA_MAX_NAME = 32
 DEFAULT_CHUNKSIZE = 500000
@@ -63,6 +66,22 @@ _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)
 
 class ExtractError(ValueError):
     """A view, column or value is not what the extract or the registry says it should be."""
+
+
+def _first_line(e):
+    lines = str(e).strip().splitlines()
+    return lines[0] if lines else type(e).__name__
+
+
+def _unreadable(path, fmt, e):
+    """The ExtractError for a file the reader could not read (truncated, corrupt, not that
+    format): one line naming the file, without the reader's traceback."""
+    if isinstance(e, OSError) and e.strerror:
+        return ExtractError(f"cannot read {path}: {e.strerror}")
+    kind = _FORMAT_NAME.get(fmt, fmt)
+    return ExtractError(
+        f"cannot read {path}: not a valid {kind} file (truncated or corrupt?): {_first_line(e)}"
+    )
 
 
 # ------------------------------------------------------------------------------ conversion
@@ -335,7 +354,9 @@ def conform(df, view, year=None, validate=True, registry=REGISTRY, where="a data
     Columns the registry knows are renamed to registry casing and converted; others are kept
     as they are. `view` is a View or a (concrete) view name.
     """
-    v, name, year = registry.resolve(view, year)
+    if not isinstance(df, pd.DataFrame):
+        raise ExtractError(f"conform: expected a pandas DataFrame, got {type(df).__name__}")
+    v, name, year = _registry_resolve(registry, view, year)
     ctx = _Ctx(name, where)
     out = OrderedDict()
     for actual in df.columns:
@@ -345,6 +366,15 @@ def conform(df, view, year=None, validate=True, registry=REGISTRY, where="a data
         else:
             out[col.name_for(year)] = _convert(df[actual], col, ctx, validate)
     return pd.DataFrame(out, index=df.index)
+
+
+def _registry_resolve(registry, view, year):
+    """registry.resolve, with an unknown view as ExtractError (the registry says KeyError)."""
+    try:
+        return registry.resolve(view, year)
+    except KeyError as e:
+        err = ExtractError(e.args[0] if e.args else f"unknown view {view!r}")
+    raise err
 
 
 def _registry_column(view, name, year):
@@ -379,7 +409,9 @@ def content_sha256(df, view, year=None, registry=REGISTRY, _conformed=False):
     1970-01-01 plus a NULL mask, text as UTF-8 with NULL and '' treated alike (CSV and Stata
     cannot tell them apart). Reading a written extract back gives the same checksum.
     """
-    v = registry.view(view) if isinstance(view, str) else view
+    if not isinstance(df, pd.DataFrame):
+        raise ExtractError(f"content_sha256: expected a pandas DataFrame, got {type(df).__name__}")
+    v = _registry_resolve(registry, view, year)[0] if isinstance(view, str) else view
     if isinstance(view, str) and v.per_year and year is None:
         year = registry.year_of(view)
     ctx = _Ctx(view if isinstance(view, str) else v.name, "checksum")
@@ -493,12 +525,109 @@ _SKIP = object()
 def _where_values(view, key, val):
     if isinstance(val, _Between):
         return val
-    if isinstance(val, dict):
+    if isinstance(val, (dict, pd.DataFrame)):
         raise ExtractError(
             f"view {view}, where[{key!r}]: expected a value, a list of values or between(lo, hi), "
-            "got a dict"
+            f"got a {type(val).__name__}"
         )
-    return list(val) if isinstance(val, (list, tuple, set, frozenset)) else [val]
+    if isinstance(val, (pd.Series, pd.Index, np.ndarray)):
+        val = list(val)
+    vals = list(val) if isinstance(val, (list, tuple, set, frozenset)) else [val]
+    if not vals:
+        raise ExtractError(
+            f"view {view}, where[{key!r}]: the list of values is empty, so no row would match"
+        )
+    if any(_is_null(v) for v in vals):
+        raise ExtractError(
+            f"view {view}, where[{key!r}]: None/NaN cannot be matched (SQL's IN never matches "
+            "NULL); read the rows and keep the NULLs in pandas"
+        )
+    return vals
+
+
+def _where_value(view, key, col, v):
+    """One `where` value in the form the column's kind compares with; ExtractError when it
+    could never match (e.g. text for a number column: the result would be silently empty)."""
+    kind = col.kind
+    bad = None
+    if kind in ("int", "flag"):
+        if isinstance(v, (bool, np.bool_)):
+            return int(v)
+        if isinstance(v, (int, np.integer)):
+            return int(v)
+        if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            return int(v)
+        bad = "a whole number"
+    elif kind == "float":
+        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
+            v, (bool, np.bool_)
+        ):
+            return v
+        bad = "a number"
+    elif kind == "date":
+        if isinstance(v, pd.Timestamp) or isinstance(v, datetime.datetime):
+            if (v.hour, v.minute, v.second, v.microsecond) == (0, 0, 0, 0):
+                return datetime.date(v.year, v.month, v.day)
+        elif isinstance(v, datetime.date):
+            return v
+        elif isinstance(v, str) and _ISO_DATE.match(v):
+            return _to_date(v)
+        bad = "a date (datetime.date or 'YYYY-MM-DD')"
+    else:
+        if isinstance(v, str):
+            return v
+        bad = "text"
+    raise ExtractError(
+        f"view {view}, where[{key!r}]: {v!r} is not {bad}, which column {col.name} "
+        f"({col.kind}, {col.sqltype}) holds; no row could match"
+    )
+
+
+def _where_typed(view, key, col, vals):
+    """`where` values checked against the column's registry kind (unregistered: as given)."""
+    if col is None:
+        return vals
+    if isinstance(vals, _Between):
+        lo = None if vals.lo is None else _where_value(view, key, col, vals.lo)
+        hi = None if vals.hi is None else _where_value(view, key, col, vals.hi)
+        return _Between(lo, hi)
+    return [_where_value(view, key, col, v) for v in vals]
+
+
+def _check_columns(view, columns):
+    """`columns` as a list of names (or None); ExtractError for anything else."""
+    if columns is None or isinstance(columns, str):
+        return None if columns is None else [columns]
+    if isinstance(columns, (dict, pd.DataFrame)) or not hasattr(columns, "__iter__"):
+        raise ExtractError(
+            f"view {view}: columns = {columns!r}: expected a list of column names (or None for all)"
+        )
+    columns = list(columns)
+    bad = [c for c in columns if not isinstance(c, str)]
+    if bad:
+        raise ExtractError(f"view {view}: columns are names as text, got {bad[0]!r}")
+    low = [c.lower() for c in columns]
+    twice = sorted({c for c, lc in zip(columns, low) if low.count(lc) > 1})
+    if twice:
+        raise ExtractError(f"view {view}: column {twice[0]!r} is asked for twice in `columns`")
+    return columns
+
+
+def _check_years(view, years):
+    """`years` as a list of ints (or None); ExtractError for text, fractions, booleans."""
+    if years is None:
+        return None
+    vals = list(years) if isinstance(years, (list, tuple, set, frozenset, range)) else [years]
+    if isinstance(years, (pd.Series, pd.Index, np.ndarray)):
+        vals = list(years)
+    for y in vals:
+        if isinstance(y, (bool, np.bool_)) or not isinstance(y, (int, np.integer)):
+            raise ExtractError(
+                f"view {view}: years = {years!r}: expected whole years such as 2013, got {y!r}"
+            )
+    if not vals:
+        raise ExtractError(f"view {view}: `years` is empty; give at least one year or None")
+    return [int(y) for y in vals]
 
 
 def _sql_literal(v):
@@ -705,22 +834,39 @@ class _FolderSource:
         if path not in self._schemas:
             import pyarrow.parquet as pq
 
-            self._schemas[path] = pq.read_schema(path)
+            try:
+                self._schemas[path] = pq.read_schema(path)
+            except Exception as e:  # noqa: BLE001 - Arrow's error, reported once
+                err = _unreadable(path, self.fmt, e)
+            else:
+                err = None
+            if err is not None:
+                raise err
         return self._schemas[path]
 
     def columns(self, name):
         if name not in self._columns:
             path = self.files[name.lower()][1]
-            if self.fmt == "parquet":
-                cols = list(self._schema(path).names)
-            elif self.fmt == "csv":
-                import csv
+            err = None
+            try:
+                if self.fmt == "parquet":
+                    cols = list(self._schema(path).names)
+                elif self.fmt == "csv":
+                    import csv
 
-                with builtins.open(path, encoding="utf-8", newline="") as f:
-                    cols = next(csv.reader(f), [])
-            else:
-                with pd.read_stata(path, iterator=True) as reader:
-                    cols = list(reader.variable_labels())
+                    with builtins.open(path, encoding="utf-8", newline="") as f:
+                        cols = next(csv.reader(f), None)
+                    if cols is None:
+                        raise ExtractError(f"cannot read {path}: the file is empty (no header row)")
+                else:
+                    with pd.read_stata(path, iterator=True) as reader:
+                        cols = list(reader.variable_labels())
+            except ExtractError:
+                raise
+            except Exception as e:  # noqa: BLE001 - the reader's error, reported once
+                err = _unreadable(path, self.fmt, e)
+            if err is not None:
+                raise err
             self._columns[name] = cols
         return self._columns[name]
 
@@ -737,6 +883,15 @@ class _FolderSource:
 
     def read(self, name, columns, kinds, where=None, params=None, chunksize=None, filters=None):
         path = self.files[name.lower()][1]
+        try:
+            return self._read(path, columns, kinds, filters)
+        except ExtractError:
+            raise
+        except Exception as e:  # noqa: BLE001 - the reader's error, reported once
+            err = _unreadable(path, self.fmt, e)
+        raise err
+
+    def _read(self, path, columns, kinds, filters):
         if self.fmt == "parquet":
             import pyarrow.parquet as pq
 
@@ -759,7 +914,26 @@ class _FolderSource:
                   filters=None):  # fmt: skip
         """Raw frames of at most `chunksize` rows (at least one frame, maybe empty)."""
         path = self.files[name.lower()][1]
-        size = int(chunksize or self.chunksize)
+        frames = self._iter_read(path, columns, kinds, int(chunksize or self.chunksize), filters)
+        try:
+            while True:
+                try:
+                    frame = next(frames)
+                except StopIteration:
+                    return
+                except ExtractError:
+                    raise
+                except Exception as e:  # noqa: BLE001 - the reader's error, reported once
+                    err = _unreadable(path, self.fmt, e)
+                else:
+                    err = None
+                if err is not None:
+                    raise err
+                yield frame
+        finally:
+            frames.close()
+
+    def _iter_read(self, path, columns, kinds, size, filters):
         if self.fmt == "parquet":
             import pyarrow as pa
             import pyarrow.dataset as ds
@@ -1071,9 +1245,21 @@ def connect_duckdb(path, read_only=True):
         raise ExtractError(f"no *.duckdb files in {path}")
     con = duckdb.connect()
     for f in files:
-        full = os.path.abspath(os.path.join(path, f)).replace("'", "''")
+        full = os.path.abspath(os.path.join(path, f))
         opts = " (READ_ONLY)" if read_only else ""
-        con.execute("ATTACH '{}' AS {}{}".format(full, _q(f[: -len(".duckdb")]), opts))
+        try:
+            con.execute(
+                "ATTACH '{}' AS {}{}".format(
+                    full.replace("'", "''"), _q(f[: -len(".duckdb")]), opts
+                )
+            )
+        except Exception as e:  # noqa: BLE001 - DuckDB's error, reported once
+            err = _unreadable(full, "duckdb", e)
+        else:
+            err = None
+        if err is not None:
+            _close(con)
+            raise err
     return con
 
 
@@ -1082,8 +1268,21 @@ def _detect(path):
     if not os.path.exists(path):
         raise ExtractError(f"no extract at {path}: the folder does not exist")
     if not os.path.isdir(path):
+        if path.endswith(".duckdb"):
+            raise ExtractError(
+                f"{path} is one DuckDB file; give the folder that holds the extract's "
+                "LEO_i2.duckdb, NPD_i2.duckdb and HESA_i2.duckdb"
+            )
         raise ExtractError(f"{path} is a file; give the extract folder")
-    names = sorted(os.listdir(path))
+    if os.path.exists(os.path.join(path, WRITING_MARK)):
+        raise ExtractError(
+            f"{path} is the temporary folder of a `leokit synth` that was interrupted or is "
+            "still running: not an extract"
+        )
+    try:
+        names = sorted(os.listdir(path))
+    except OSError as e:
+        raise ExtractError(f"cannot list the extract folder {path}: {e.strerror}") from None
     fmt = None
     mpath = os.path.join(path, MANIFEST)
     manifest = read_manifest(path) if os.path.isfile(mpath) else None
@@ -1117,11 +1316,23 @@ def open_extract(
     chunksize  rows fetched at a time from a database (the SRS views have no indexes)
     """
     dbmap = dict((d, d) for d in DATABASES)
-    dbmap.update(databases or {})
+    dbmap.update(_check_databases(databases))
+    if schema is not None and not (isinstance(schema, str) and schema.strip()):
+        raise ExtractError(
+            f"schema = {schema!r}: expected the project schema's name as text, e.g. '2002237'"
+        )
+    chunksize = _check_chunksize(chunksize)
     if hasattr(source, "cursor") and not isinstance(source, (str, bytes)):
         src = _SqlSource(source, schema or DEFAULT_SCHEMA, dbmap, registry, chunksize)
         return Extract(src, registry, None)
-    path = os.fspath(source) if hasattr(os, "fspath") else str(source)
+    if not isinstance(source, (str, os.PathLike)) or not os.fspath(source):
+        raise ExtractError(
+            f"source = {source!r}: expected an extract folder (a path) or a DB-API connection "
+            "(pyodbc inside the SRS)"
+        )
+    path = os.fspath(source)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
     fmt, names, manifest = _detect(path)
     if schema is None:
         schema = (manifest or {}).get("schema") or DEFAULT_SCHEMA
@@ -1142,28 +1353,86 @@ def open_extract(
 open = open_extract  # noqa: A001 - `leokit.extract.open(...)` reads naturally
 
 
+def _check_databases(databases):
+    """The `databases` mapping, checked: registry database names to text."""
+    if databases is None:
+        return {}
+    if not isinstance(databases, dict):
+        raise ExtractError(
+            f"databases = {databases!r}: expected a dict such as {{'LEO_i2': '<actual database>'}}"
+        )
+    unknown = [k for k in databases if k not in DATABASES]
+    if unknown:
+        raise ExtractError(
+            "databases: unknown database {!r}; expected keys among {}".format(
+                unknown[0], ", ".join(DATABASES)
+            )
+        )
+    bad = [k for k, v in databases.items() if not (isinstance(v, str) and v.strip())]
+    if bad:
+        raise ExtractError(
+            f"databases[{bad[0]!r}] = {databases[bad[0]]!r}: expected the actual database name as text"
+        )
+    return databases
+
+
+def _check_chunksize(chunksize, default=DEFAULT_CHUNKSIZE):
+    if chunksize is None:
+        return default
+    if isinstance(chunksize, (bool, np.bool_)) or not isinstance(chunksize, (int, np.integer)):
+        raise ExtractError(f"chunksize = {chunksize!r}: expected a whole number of rows")
+    if chunksize < 1:
+        raise ExtractError(f"chunksize must be a positive number of rows, got {chunksize!r}")
+    return int(chunksize)
+
+
 def open_parameter(extract):
     """Open the extract a notebook's ``extract`` parameter names.
 
-    extract  a path (a synthetic folder or a DuckDB file), or, inside the SRS, a dict
+    extract  a path (a synthetic folder, or a DuckDB extract folder), or, inside the SRS, a dict
              {"odbc": "<pyodbc connection string>", "schema": "<project schema>",
              "databases": {"LEO_i2": "<actual database>", ...}} (schema and databases
              optional). pyodbc is imported only for the dict form.
     """
     if isinstance(extract, dict):
-        unknown = sorted(set(extract) - {"odbc", "schema", "databases"})
+        unknown = sorted(str(k) for k in set(extract) - {"odbc", "schema", "databases"})
         if unknown or "odbc" not in extract:
+            what = f"unknown key(s) {', '.join(unknown)}" if unknown else "no 'odbc' key"
             raise ExtractError(
-                f"extract settings {extract!r}: expected a dict with 'odbc' (a pyodbc connection "
+                f"extract settings: {what}; expected a dict with 'odbc' (a pyodbc connection "
                 "string) and optionally 'schema' and 'databases'"
             )
-        import pyodbc
-
-        con = pyodbc.connect(extract["odbc"])
-        return open_extract(con, schema=extract.get("schema"), databases=extract.get("databases"))
-    if not isinstance(extract, str):
+        odbc = extract["odbc"]
+        if not isinstance(odbc, str) or not odbc.strip():
+            raise ExtractError(
+                f"extract['odbc'] = {odbc!r}: expected a pyodbc connection string such as "
+                "'DRIVER={SQL Server};SERVER=...;Trusted_Connection=yes'"
+            )
+        schema = extract.get("schema")
+        if schema is not None and not (isinstance(schema, str) and schema.strip()):
+            raise ExtractError(
+                f"extract['schema'] = {schema!r}: expected the project schema's name as text"
+            )
+        databases = _check_databases(extract.get("databases"))
+        try:
+            import pyodbc
+        except ImportError:
+            raise ExtractError(
+                "extract settings name an ODBC connection, but pyodbc is not installed: the "
+                "dict form is for the SRS; elsewhere give the path of an extract folder"
+            ) from None
+        try:
+            con = pyodbc.connect(odbc)
+        except Exception as e:  # noqa: BLE001 - the driver's error, reported once
+            err = ExtractError(f"extract['odbc']: the connection failed: {_first_line(e)}")
+        else:
+            err = None
+        if err is not None:
+            raise err
+        return open_extract(con, schema=schema, databases=databases)
+    if not isinstance(extract, str) or not extract.strip():
         raise ExtractError(
-            f"extract = {extract!r}: expected a path (folder or DuckDB file) or a dict of SRS "
+            f"extract = {extract!r}: expected a path (an extract folder) or a dict of SRS "
             "connection settings"
         )
     return open_extract(extract)
@@ -1237,6 +1506,38 @@ class Extract:
             )
         )
 
+    def _absent_columns(self, v, year, name, absent, actual_cols):
+        """The error for registry columns a view lacks: which, and what the view has instead."""
+        known = {c.name_for(year).lower() for c in v.columns_for(year)}
+        strangers = [
+            a for a in actual_cols if a.lower() not in known and a.lower()[:STATA_MAX_NAME] not in {
+                k[:STATA_MAX_NAME] for k in known}
+        ]  # fmt: skip
+        hints = []
+        for col in absent[:3]:
+            close = difflib.get_close_matches(col.lower(), [a.lower() for a in strangers], 1, 0.6)
+            if close:
+                actual = [a for a in strangers if a.lower() == close[0]][0]
+                hints.append(f"{col} (closest: {actual})")
+            else:
+                hints.append(col)
+        more = f" and {len(absent) - 3} more" if len(absent) > 3 else ""
+        extra = (
+            f"; columns the registry does not know: {', '.join(strangers[:8])}" if strangers else ""
+        )
+        return ExtractError(
+            "view {} in {} lacks column(s) the registry declares{}: {}{}{}. Rename them back, "
+            "read only the columns you need (columns=[...]), or pass validate=False to read "
+            "what is there".format(
+                name,
+                self._src.where,
+                f" for {year}" if year is not None else "",
+                ", ".join(hints),
+                more,
+                extra,
+            )
+        )
+
     def _known(self, name):
         try:
             self.registry.view(name)
@@ -1301,9 +1602,11 @@ class Extract:
         chunksize rows fetched at a time from a database; to get the rows a chunk at a time
                   (bounded memory), use `chunks`
         """
+        if chunksize is not None:
+            chunksize = _check_chunksize(chunksize)
         if isinstance(view, str) and not self._known(view) and self.has(view):
             return self._read_unregistered(view, columns, where)
-        plans = self._plans(view, columns, years, where)
+        plans = self._plans(view, columns, years, where, validate)
         if plans[0] == "one":
             plan = plans[1]
             return self._finish(plan, self._raw(plan, chunksize), validate)
@@ -1325,17 +1628,13 @@ class Extract:
         columns are int64 in a chunk without NULLs and Int64 in one with them. When no row
         matches, one empty frame is yielded.
         """
-        size = int(
-            chunksize if chunksize is not None else (self._src.chunksize or DEFAULT_CHUNKSIZE)
-        )
-        if size < 1:
-            raise ExtractError(f"chunksize must be a positive number of rows, got {chunksize!r}")
+        size = _check_chunksize(chunksize, self._src.chunksize or DEFAULT_CHUNKSIZE)
         if isinstance(view, str) and not self._known(view) and self.has(view):
             raise ExtractError(
                 f"view {view} is not in the schema registry: chunks() reads registered views; "
                 "use read() for it"
             )
-        plans = self._plans(view, columns, years, where)
+        plans = self._plans(view, columns, years, where, validate)
         if plans[0] == "one":
             return self._iter_one(plans[1], validate, size)
         return self._iter_family(plans, validate, size)
@@ -1366,11 +1665,17 @@ class Extract:
                 empty = self._stack([], wanted, kinds_seen, common)
             yield empty
 
-    def _plans(self, view, columns, years, where):
+    def _plans(self, view, columns, years, where, validate=True):
         """("one", _Plan) or ("family", View, [(year, _Plan, percol)], wanted, kinds, common)."""
         v, year, family = self._resolve(view)
-        if isinstance(columns, str):
-            columns = [columns]
+        columns = _check_columns(view, columns)
+        years = _check_years(view, years)
+        if isinstance(where, dict):
+            bad = [k for k in where if not isinstance(k, str)]
+            if bad:
+                raise ExtractError(
+                    f"view {view}, where: keys are column names as text, got {bad[0]!r}"
+                )
         if columns is not None and family:
             columns = [c for c in columns if c.lower() != "year"]  # always there
         if columns is not None and not list(columns):
@@ -1389,8 +1694,8 @@ class Extract:
                 raise ExtractError(
                     f"view {view}: `years` is for a per-year family such as {v.family!r}; {view} is one view"
                 )
-            return ("one", self._plan_one(v, year, columns, where))
-        return self._plan_family(v, columns, years, where)
+            return ("one", self._plan_one(v, year, columns, where, validate))
+        return self._plan_family(v, columns, years, where, validate)
 
     def _lookup(self, v, year, name, wanted, actual_cols):
         """(registry column or None, actual column) for a requested name; else ExtractError."""
@@ -1438,7 +1743,7 @@ class Extract:
         filters = []
         for key, val in where.items():
             col, a = self._lookup(v, year, name, key, actual_cols)
-            filters.append((col, a, _where_values(name, key, val)))
+            filters.append((col, a, _where_typed(name, key, col, _where_values(name, key, val))))
         if not self._src.sql:
             return None, None, filters
         clauses, params = [], []
@@ -1448,7 +1753,7 @@ class Extract:
             params.extend(more)
         return " AND ".join(clauses) or None, params, []
 
-    def _plan_one(self, v, year, columns, where):
+    def _plan_one(self, v, year, columns, where, validate=True):
         name = v.name_for(year)
         avail = self._src.available()
         if name.lower() not in avail:
@@ -1457,10 +1762,15 @@ class Extract:
         actual_cols = self._src.columns(actual_name)
         pairs = []  # (registry column or None, actual column)
         if columns is None:
+            absent = []
             for c in v.columns_for(year):
                 a = _stata_match(actual_cols, c.name_for(year))
                 if a is not None:
                     pairs.append((c, a))
+                else:
+                    absent.append(c.name_for(year))
+            if absent and validate:
+                raise self._absent_columns(v, year, name, absent, actual_cols)
             used = {a for _, a in pairs}
             pairs.extend((None, a) for a in actual_cols if a not in used)
         else:
@@ -1532,8 +1842,6 @@ class Extract:
         if years is None:
             use = have
         else:
-            if isinstance(years, int):
-                years = [years]
             use = [int(y) for y in years]
             lacking = [y for y in use if y not in have]
             if lacking:
@@ -1576,16 +1884,22 @@ class Extract:
             wanted.append(hit)
         return wanted, common
 
-    def _year_columns(self, v, y, wanted, where):
+    def _year_columns(self, v, y, wanted, where, validate=True):
         """For one year: ({common name: column present}, where in that year's names or
-        _SKIP when a where column is missing that year, actual columns)."""
+        _SKIP when a where column is missing that year, actual columns). With `validate`, a
+        column the registry declares for that year but the view lacks is an error."""
         avail = self._src.available()
         actual_cols = self._src.columns(avail[v.name_for(y).lower()])
         percol = OrderedDict()
+        absent = []
         for cn in wanted:
             cols = [c for c in v.columns_for(y) if c.common_name() == cn]
             if cols and _stata_match(actual_cols, cols[0].name_for(y)) is not None:
                 percol[cn] = cols[0]
+            elif cols:
+                absent.append(cols[0].name_for(y))
+        if absent and validate:
+            raise self._absent_columns(v, y, v.name_for(y), absent, actual_cols)
         ywhere = where
         if isinstance(where, dict):
             ywhere = OrderedDict()
@@ -1600,17 +1914,17 @@ class Extract:
                 ywhere[cols[0].name_for(y)] = val
         return percol, ywhere, actual_cols
 
-    def _plan_family(self, v, columns, years, where):
+    def _plan_family(self, v, columns, years, where, validate=True):
         use = self._family_years(v, years)
         wanted, common = self._family_columns(v, columns)
         parts = []
         kinds_seen = OrderedDict((cn, set()) for cn in wanted)
         for y in use:
-            percol, ywhere, actual_cols = self._year_columns(v, y, wanted, where)
+            percol, ywhere, actual_cols = self._year_columns(v, y, wanted, where, validate)
             if ywhere is _SKIP:
                 continue
             names = [c.name_for(y) for c in percol.values()]
-            plan = self._plan_one(v, y, names or actual_cols[:1], ywhere)
+            plan = self._plan_one(v, y, names or actual_cols[:1], ywhere, validate)
             for cn, c in percol.items():
                 kinds_seen[cn].add(c.kind)
             parts.append((y, plan, percol))
@@ -1650,8 +1964,24 @@ class Extract:
             con = duckdb.connect()
             self._duck = con
         if memory_limit is not None:
-            con.execute(f"SET memory_limit = '{_sql_text(memory_limit)}'")
+            try:
+                con.execute(f"SET memory_limit = '{_sql_text(memory_limit)}'")
+            except Exception as e:  # noqa: BLE001 - DuckDB's error, reported once
+                err = ExtractError(
+                    f"memory_limit = {memory_limit!r}: expected a size such as '4GB' "
+                    f"({_first_line(e)})"
+                )
+            else:
+                err = None
+            if err is not None:
+                raise err
         if threads is not None:
+            if (
+                isinstance(threads, bool)
+                or not isinstance(threads, (int, np.integer))
+                or threads < 1
+            ):
+                raise ExtractError(f"threads = {threads!r}: expected a whole number >= 1")
             con.execute(f"SET threads = {int(threads)}")
         return con
 

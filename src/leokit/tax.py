@@ -96,12 +96,50 @@ def _years(tax_year):
     return years
 
 
+def _numbers(values, name):
+    """A scalar or 1-d input as float64 (ValueError naming `name` for anything else)."""
+    if isinstance(values, (pd.DataFrame, dict)):
+        raise ValueError(
+            f"{name}: expected a number, list, array or Series, got a {type(values).__name__}"
+        )
+    if isinstance(values, pd.Series):
+        if pd.api.types.is_bool_dtype(values.dtype):
+            raise ValueError(f"{name}: expected amounts, got booleans")
+        if pd.api.types.is_numeric_dtype(values.dtype):  # incl. nullable Int64: NA -> NaN
+            return values.to_numpy(dtype=float, na_value=np.nan)
+        values = values.to_numpy(dtype=object)
+    raw = np.asarray(values)
+    if raw.ndim > 1:
+        raise ValueError(
+            f"{name}: expected one value per person (1-dimensional), got shape {raw.shape}"
+        )
+    if raw.dtype.kind in "iuf":
+        return raw.astype(float)
+    flat = np.atleast_1d(raw).astype(object)
+    for v in flat:
+        if isinstance(v, (bool, np.bool_)):
+            raise ValueError(f"{name}: expected amounts, got booleans")
+        if v is None or v is pd.NA:
+            continue
+        try:
+            float(v)
+        except (TypeError, ValueError):
+            bad = v
+            break
+    else:
+        out = np.array([np.nan if v is None or v is pd.NA else float(v) for v in flat])
+        return out.reshape(raw.shape)
+    raise ValueError(f"{name}: {bad!r} is not a number")
+
+
 def _inputs(pay, tax_year, share_of_year=1.0):
-    pay_arr = np.asarray(pay, dtype=float)
+    pay_arr = _numbers(pay, "pay")
     scalar = pay_arr.ndim == 0
     pay_arr = np.atleast_1d(pay_arr)
     if np.isnan(pay_arr).any():
         raise ValueError("pay has missing values: decide first whether no record means zero pay")
+    if np.isinf(pay_arr).any():
+        raise ValueError("pay has infinite values")
     if (pay_arr < 0).any():
         raise ValueError("pay has negative values; LEO sets negative annual pay to 0")
     years = _years(tax_year)
@@ -110,9 +148,12 @@ def _inputs(pay, tax_year, share_of_year=1.0):
     p = SCHEDULES.loc[years].reset_index(drop=True)
     if len(p) == 1 and len(pay_arr) > 1:
         p = p.loc[np.zeros(len(pay_arr), dtype=int)].reset_index(drop=True)
-    share = np.broadcast_to(np.asarray(share_of_year, dtype=float), pay_arr.shape)
-    if ((share <= 0) | (share > 1)).any():
-        raise ValueError("share_of_year must be in (0, 1]")
+    share = np.atleast_1d(_numbers(share_of_year, "share_of_year"))
+    if len(share) not in (1, len(pay_arr)):
+        raise ValueError(f"share_of_year has {len(share)} values for {len(pay_arr)} pay values")
+    share = np.broadcast_to(share, pay_arr.shape)
+    if not ((share > 0) & (share <= 1)).all():  # NaN fails too
+        raise ValueError("share_of_year must be in (0, 1] (e.g. days employed / days in the year)")
     return pay_arr, p, share, scalar
 
 
@@ -159,8 +200,8 @@ def employer_nics(pay, tax_year, share_of_year=1.0):
 
 def tax_and_nics(pay, tax_year, share_of_year=1.0):
     """A frame: pay, income_tax, employee_nics, employer_nics, to_exchequer (all three) and
-    net_pay (pay less income tax and employee NICs)."""
-    x = np.atleast_1d(np.asarray(pay, dtype=float))
+    net_pay (pay less income tax and employee NICs). Empty pay gives an empty frame."""
+    x = np.atleast_1d(_numbers(pay, "pay"))
     out = pd.DataFrame({"pay": x})
     out["income_tax"] = income_tax(x, tax_year)
     out["employee_nics"] = employee_nics(x, tax_year, share_of_year)
@@ -175,7 +216,11 @@ def tax_and_nics(pay, tax_year, share_of_year=1.0):
 def marginal_rates(pay, tax_year, step=1.0):
     """Marginal rates on the next ``step`` pounds: income tax, employee NICs, employer NICs
     (per pound of pay) and the combined take per pound of employer cost."""
-    x = np.atleast_1d(np.asarray(pay, dtype=float))
+    if isinstance(step, (bool, np.bool_)) or not isinstance(step, (int, float, np.number)):
+        raise ValueError(f"step: expected a positive amount in pounds, got {step!r}")
+    if not (np.isfinite(step) and step > 0):
+        raise ValueError(f"step must be a positive amount in pounds, got {step!r}")
+    x = np.atleast_1d(_numbers(pay, "pay"))
     now, more = tax_and_nics(x, tax_year), tax_and_nics(x + step, tax_year)
     d = (more - now) / step
     out = pd.DataFrame(

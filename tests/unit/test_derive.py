@@ -403,9 +403,16 @@ def test_sustained_employment_windows_and_open_spells():
         ["B", 201819, 2, False],
         ["B", 201920, 6, True],
     ]
-    # an extract ending in December 2019 stops the open spell there
-    cut = derive.sustained_employment(emp, tax_years=[201920], data_end=D(2019, 12, 15))
-    assert row_for(cut, "B", 201920, "months_employed_oct_mar") == 3
+    # an extract ending in December 2019 has not observed January-March 2020: asking for
+    # 201920 is an error, not "3 months, not sustained"
+    with pytest.raises(ValueError) as err:
+        derive.sustained_employment(emp, tax_years=[201920], data_end=D(2019, 12, 15))
+    assert "201920" in str(err.value) and "2019-12-15" in str(err.value)
+    # an extract ending on 31 March has seen the whole window; the open spell stops there
+    full = derive.sustained_employment(emp, tax_years=[201920], data_end=D(2020, 3, 31))
+    assert row_for(full, "B", 201920, "months_employed_oct_mar") == 6
+    cut = derive.days_employed(emp, tax_years=[201920], data_end=D(2019, 12, 15))
+    assert row_for(cut, "B", 201920, "days_employed") == 254  # 6 Apr - 15 Dec 2019
     assert derive.sustained_employment(emp, tax_years=[201920], min_months=6)[
         "sustained"
     ].tolist() == [False, True]
@@ -539,3 +546,75 @@ def test_earnings_panel_bad_inputs():
         derive.earnings_panel(ok, ["A"], ["2018/20"])
     with pytest.raises(ValueError, match="no person key column"):
         derive.earnings_panel(ok.rename(columns={"Edukey": "id"}), ["A"], [201819])
+
+
+# ---------------------------------------------------------------------------------------------
+# the data window (data_end): documented behaviour, and errors instead of silent zeros
+
+
+def test_data_end_is_the_last_day_counted():
+    emp = spells(
+        [
+            ("open", D(2019, 1, 1), OPEN),
+            ("closed", D(2019, 1, 1), D(2019, 12, 31)),  # runs past the end of the data
+            ("late", D(2019, 7, 1), D(2019, 8, 31)),  # starts after it: nothing to count
+        ]
+    )
+    out = derive.days_employed(emp, tax_years=[201819, 201920], data_end=D(2019, 6, 1))
+    # 1 Jan - 5 Apr 2019 is 95 days; 6 Apr - 1 Jun 2019 is 57 days, for both spells alike
+    assert out[["EduKey", "TaxYear", "days_employed"]].values.tolist() == [
+        ["closed", 201819, 95],
+        ["closed", 201920, 57],
+        ["late", 201819, 0],
+        ["late", 201920, 0],
+        ["open", 201819, 95],
+        ["open", 201920, 57],
+    ]
+    without_years = derive.days_employed(emp, data_end=D(2019, 6, 1))
+    assert sorted(without_years["EduKey"].unique()) == ["closed", "open"]
+    assert without_years["TaxYear"].max() == 201920
+
+
+def test_a_tax_year_after_the_data_is_an_error_not_zero_days():
+    emp = spells([("A", D(2018, 5, 1), OPEN)])
+    with pytest.raises(ValueError) as err:
+        derive.days_employed(emp, tax_years=[201920, 202021], data_end=D(2020, 4, 5))
+    assert "202021" in str(err.value) and "2020-04-05" in str(err.value)
+    ok = derive.days_employed(emp, tax_years=[201920], data_end=D(2020, 4, 5))
+    assert ok["days_employed"].tolist() == [366]
+    with pytest.raises(ValueError, match="data_end 2018-01-01 is before every spell starts"):
+        derive.days_employed(emp, data_end="2018-01-01")
+
+
+def test_annualised_earnings_refuses_a_year_the_data_ends_in():
+    emp = spells([("A", D(2018, 4, 6), OPEN)])
+    earn = pd.DataFrame({"Edukey": ["A", "A"], "TaxYear": [201819, 201920], "Earnings": [10, 20]})
+    with pytest.raises(ValueError, match="201920 run to 2020-04-05, after data_end 2019-10-01"):
+        derive.annualised_earnings(earn, emp, data_end=D(2019, 10, 1))
+    out = derive.annualised_earnings(earn, emp, data_end=D(2020, 4, 5))
+    assert out["days_employed"].tolist() == [365, 366]
+
+
+def test_pay_checks_name_the_column_and_zero_pay_is_fine():
+    emp = spells([("A", D(2018, 4, 6), D(2019, 4, 5))])
+    earn = pd.DataFrame({"Edukey": ["A"], "TaxYear": [201819], "Pay": [-3]})
+    with pytest.raises(ValueError, match="Pay: 1 negative value"):
+        derive.annualised_earnings(earn, emp, earnings_col="Pay")
+    zero = derive.annualised_earnings(earn.assign(Pay=0), emp, earnings_col="Pay")
+    assert zero["annualised_earnings"].tolist() == [0.0]
+    # a single extra column may be named as text
+    panel = derive.earnings_panel(earn.assign(Pay=5, Sector="P"), ["A"], [201819], columns="Sector",
+                                  earnings_col="Pay")  # fmt: skip
+    assert panel[["Pay", "Sector"]].values.tolist() == [[5, "P"]]
+
+
+def test_merge_spells_open_end_is_not_a_window():
+    """merge_spells' open_end only says where open spells end: closed spells are kept whole."""
+    emp = spells([("A", D(2018, 1, 1), D(2019, 6, 30)), ("A", D(2019, 5, 1), OPEN)])
+    out = derive.merge_spells(emp, open_end=D(2019, 12, 31))
+    assert out["StartDate"].tolist() == [pd.Timestamp(2018, 1, 1)]
+    assert out["EndDate"].tolist() == [pd.Timestamp(2019, 12, 31)]
+    kept = derive.merge_spells(
+        spells([("A", D(2018, 1, 1), D(2019, 6, 30))]), open_end="2019-01-01"
+    )
+    assert kept["EndDate"].tolist() == [pd.Timestamp(2019, 6, 30)]

@@ -94,9 +94,12 @@ def test_annualised_earnings(frames, rels):
     p = d.annualised_earnings(frames["earn"], frames["emp"])
     p = p.sort_values(["Edukey", "TaxYear"], kind="mergesort")  # SQL orders by person, year
     same(p, ds.annualised_earnings(rels["earn"], rels["emp"]))
-    p = d.annualised_earnings(frames["earn"], frames["emp"], data_end="2015-06-30")
-    s = ds.annualised_earnings(rels["earn"], rels["emp"], data_end="2015-06-30")
-    same(p.sort_values(["Edukey", "TaxYear"], kind="mergesort"), s)
+    # data_end cuts closed spells as well as open ones (the last day the data covers)
+    early = frames["earn"][frames["earn"]["TaxYear"] <= 201415]
+    p = d.annualised_earnings(early, frames["emp"], data_end="2015-04-05")
+    s = ds.annualised_earnings(rels["earn"].filter('"TaxYear" <= 201415'), rels["emp"],
+                               data_end="2015-04-05")  # fmt: skip
+    same(p.sort_values(["Edukey", "TaxYear"], kind="mergesort").reset_index(drop=True), s)
 
 
 def test_earnings_panel(frames, rels, ex):
@@ -170,3 +173,65 @@ def test_bad_input_raises_like_pandas():
         ds.earnings_panel(earn.assign(TaxYear=["2015/16", "2016/17"]), ["a"], [201516], con=con)
     with pytest.raises(TypeError, match="expected a DuckDB relation"):
         ds.days_employed([1, 2, 3])
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda m, e, x: m.days_employed(e, tax_years=[201920], data_end="2019-04-05"),
+            "tax year 201920 starts after data_end 2019-04-05",
+        ),
+        (
+            lambda m, e, x: m.days_employed(e, data_end="2014-01-01"),
+            "data_end 2014-01-01 is before every spell starts",
+        ),
+        (
+            lambda m, e, x: m.sustained_employment(e, tax_years=[201516], data_end="2016-01-31"),
+            "tax year 201516: its October-March window runs to 2016-03-31",
+        ),
+        (lambda m, e, x: m.sustained_employment(e, min_months=7), "min_months"),
+        (lambda m, e, x: m.days_employed(e, tax_years=[]), "tax_years is empty"),
+        (
+            lambda m, e, x: m.annualised_earnings(x, e, data_end="2016-01-01"),
+            "earnings in tax year 201516 run to 2016-04-05, after data_end 2016-01-01",
+        ),
+        (
+            lambda m, e, x: m.annualised_earnings(x.assign(Earnings=[-4]), e),
+            "Earnings: 1 negative value",
+        ),
+        (
+            lambda m, e, x: m.annualised_earnings(x.assign(Earnings=[None]), e),
+            "Earnings: 1 missing value",
+        ),
+        (
+            lambda m, e, x: m.annualised_earnings(x.assign(Earnings=["12k"]), e),
+            "Earnings: 1 value\\(s\\) are not numbers, e.g. '12k'",
+        ),
+        (lambda m, e, x: m.earnings_panel(x, [], [201516]), "people is empty"),
+        (
+            lambda m, e, x: (
+                m.merge_spells(e, open_end="2015-01-01")
+                if m is d
+                else m.merge_spells_sql(e, open_end="2015-01-01")
+            ),
+            "open_end 2015-01-01 is before an open spell starts",
+        ),
+    ],
+)
+def test_data_window_and_pay_errors_as_in_pandas(call, message):
+    con = duckdb.connect()
+    emp = pd.DataFrame(
+        {
+            "EduKey": ["a", "b"],
+            "StartDate": [datetime.date(2015, 4, 6), datetime.date(2015, 6, 1)],
+            "EndDate": [datetime.date(2016, 7, 1), datetime.date(9999, 12, 31)],
+        }
+    )
+    earn = pd.DataFrame({"Edukey": ["a"], "TaxYear": [201516], "Earnings": [1000]})
+    for module in (d, ds):
+        with pytest.raises(ValueError, match=message):
+            if module is ds:
+                call(ds, con.from_df(emp), earn)
+            else:
+                call(d, emp, earn)

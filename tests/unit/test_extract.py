@@ -5,6 +5,7 @@ import json
 import os
 import sys
 import textwrap
+import warnings
 
 import duckdb
 import numpy as np
@@ -207,10 +208,36 @@ def test_column_the_registry_declares_but_the_view_lacks(folders, world, tmp_pat
     os.makedirs(tmp_path / "x")
     df.to_csv(tmp_path / "x" / "leo_earnings.csv", index=False)
     ex = lx.open(tmp_path / "x")
-    assert "Num_SIC" not in ex.read("leo_earnings").columns  # reads what is there
+    with pytest.raises(lx.ExtractError) as e:  # never a frame silently short of a column
+        ex.read("leo_earnings")
+    assert "leo_earnings" in str(e.value) and "Num_SIC" in str(e.value)
+    assert "Num_SIC" not in ex.read("leo_earnings", validate=False).columns  # what is there
+    assert list(ex.read("leo_earnings", columns=["Edukey", "Earnings"]).columns) == [
+        "Edukey",
+        "Earnings",
+    ]
     with pytest.raises(lx.ExtractError) as e:
         ex.read("leo_earnings", columns=["Num_SIC"])
     assert "Num_SIC" in str(e.value) and "registry declares it" in str(e.value)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "dta"])
+def test_a_renamed_column_is_named_with_its_close_match(world, tmp_path, fmt):
+    df = world["leo_earnings"].rename(columns={"Earnings": "Earning"})
+    os.makedirs(tmp_path / "x")
+    if fmt == "csv":
+        df.to_csv(tmp_path / "x" / "leo_earnings.csv", index=False)
+    else:
+        with warnings.catch_warnings():  # pandas cuts a long name to Stata's 32 characters
+            warnings.simplefilter("ignore")
+            df.to_stata(tmp_path / "x" / "leo_earnings.dta", write_index=False)
+    ex = lx.open(tmp_path / "x")
+    with pytest.raises(lx.ExtractError) as e:
+        ex.read("leo_earnings")
+    msg = str(e.value)
+    assert "view leo_earnings" in msg and "Earnings (closest: Earning)" in msg
+    with pytest.raises(lx.ExtractError, match="Earnings"):
+        list(ex.chunks("leo_earnings"))
 
 
 def test_wrong_type_names_view_column_expected_and_found(world, tmp_path):
@@ -385,3 +412,67 @@ def test_module_avoids_py38_syntax():
     ast.parse(source, feature_version=(3, 7))
     assert ":=" not in source
     assert sys.version_info >= (3, 8)  # the check above is only meaningful on a newer parser
+
+
+SRS_BAD_INPUT = textwrap.dedent(
+    r"""
+    import json, sys
+    sys.path.insert(0, sys.argv[1])
+    import leokit.extract as lx
+
+    good, renamed = sys.argv[2], sys.argv[3]
+    ex = lx.open(good)
+    cases = {
+        "renamed": lambda: lx.open(renamed).read("leo_earnings"),
+        "where-text": lambda: ex.read("leo_earnings", where={"TaxYear": "201819"}),
+        "where-none": lambda: ex.read("leo_earnings", where={"TaxYear": None}),
+        "columns": lambda: ex.read("leo_earnings", columns=[1]),
+        "years": lambda: ex.read("hesa", years=["2013"]),
+        "source": lambda: lx.open(None),
+        "odbc": lambda: lx.open_parameter({"odbc": 5}),
+        "no-pyodbc": lambda: lx.open_parameter({"odbc": "DSN=srs"}),
+    }
+    out = {}
+    for name, call in cases.items():
+        try:
+            call()
+            out[name] = "no error"
+        except lx.ExtractError as e:
+            out[name] = str(e)
+        except Exception as e:
+            out[name] = "%s: %s" % (type(e).__name__, e)
+    print(json.dumps(out))
+    """
+)
+
+
+@pytest.mark.srs
+def test_bad_input_on_the_srs_profile(world, tmp_path):
+    """The CSV path's bad-input errors under Python 3.7 + pandas 1.0.1, as on the current stack."""
+    tool = _srs_tool()
+    write_extract(world, tmp_path / "csv", fmt="csv")
+    os.makedirs(tmp_path / "renamed")
+    world["leo_earnings"].rename(columns={"Earnings": "Earning"}).to_csv(
+        tmp_path / "renamed" / "leo_earnings.csv", index=False
+    )
+    script = tmp_path / "bad.py"
+    script.write_text(SRS_BAD_INPUT)
+    code = "import sys; sys.argv = {!r}; exec(open({!r}).read())".format(
+        [str(script), SRC, str(tmp_path / "csv"), str(tmp_path / "renamed")], str(script)
+    )
+    res = tool.run_python(code)
+    assert res.returncode == 0, res.stdout[-4000:]
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    expected = {
+        "renamed": "Earnings (closest: Earning)",
+        "where-text": "'201819' is not a whole number",
+        "where-none": "None/NaN cannot be matched",
+        "columns": "columns are names as text",
+        "years": "expected whole years",
+        "source": "source = None",
+        "odbc": "extract['odbc'] = 5",
+    }
+    for name, text in expected.items():
+        assert text in out[name], (name, out[name])
+    # without pyodbc, or with it and no such data source: one line either way
+    assert "pyodbc is not installed" in out["no-pyodbc"] or "connection failed" in out["no-pyodbc"]

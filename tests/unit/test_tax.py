@@ -132,3 +132,25 @@ def test_bad_input_is_named(call, message):
     with pytest.raises(ValueError) as err:
         call()
     assert message in str(err.value)
+
+
+def test_documented_edge_inputs():
+    """Empty pay gives an empty result; numbers written as text and nullable integer Series
+    without NULLs are read as amounts (index kept)."""
+    empty = tax.tax_and_nics([], 201819)
+    assert list(empty.columns) == [
+        "pay",
+        "income_tax",
+        "employee_nics",
+        "employer_nics",
+        "to_exchequer",
+        "net_pay",
+    ]
+    assert len(empty) == 0
+    assert close(tax.income_tax("30000", 201819), tax.income_tax(30000, 201819))
+    pay = pd.Series([20000, 60000], index=[7, 9], dtype="Int64")
+    out = tax.income_tax(pay, "2018/19")
+    assert list(out.index) == [7, 9]
+    assert close(out[7], tax.income_tax(20000.0, 201819))
+    assert close(tax.employee_nics(30000, 201819, share_of_year=[0.5]),
+                 tax.employee_nics(30000, 201819, share_of_year=0.5))  # fmt: skip

@@ -68,6 +68,48 @@ def _module_file(name):
     return base + ".py", "/".join(parts) + ".py"
 
 
+def _imported_at_load(name, source):
+    """leokit modules that ``name`` imports at module level (relative or absolute): they load
+    with it, so the bundle needs them too. Imports inside functions are optional extras
+    (pyarrow, duckdb) and are not followed."""
+    is_package = source.endswith("__init__.py")
+    package = name if is_package else name.rpartition(".")[0]
+    with open(source) as handle:
+        tree = ast.parse(handle.read())
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                stem = ".".join(base + ([node.module] if node.module else []))
+            else:
+                stem = node.module or ""
+            if not stem.startswith("leokit"):
+                continue
+            found.append(stem)
+            found += [stem + "." + alias.name for alias in node.names]
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("leokit")]
+    return found
+
+
+def bundled_modules():
+    """srs_modules() and every leokit module they load with them (e.g. the submodules of a
+    package such as leokit.sdc), in a stable order."""
+    seen, todo = [], list(srs_modules())
+    while todo:
+        name = todo.pop(0)
+        if name in seen:
+            continue
+        source, _ = _module_file(name)
+        if not os.path.exists(source):
+            continue  # a name imported from a module, not a module
+        seen.append(name)
+        todo += _imported_at_load(name, source)
+    return seen
+
+
 def _header(rec, lang, blocks):
     c = COMMENT[lang]
     lines = [f"{c} LEO cookbook: {rec.meta['title']} (recipes/{rec.name}.md)"]
@@ -107,7 +149,7 @@ def plan(recipes=None):
     """Every file of the bundle, as Entry objects sorted by path (nothing is written)."""
     recipes = load_all() if recipes is None else recipes
     entries = []
-    for name in srs_modules():
+    for name in bundled_modules():
         source, target = _module_file(name)
         with open(source, "rb") as handle:
             entries.append(Entry(target, handle.read()))
