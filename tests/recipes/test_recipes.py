@@ -6,6 +6,7 @@ leokit.derive: tests/recipes/test_recipes_derive.py. Each failure names the reci
 """
 
 import os
+import re
 import textwrap
 
 import pytest
@@ -48,6 +49,27 @@ def test_index_is_up_to_date():
     )
     for r in recipes:
         assert f"({r.name}.md)" in current, f"recipe {r.name} is missing from the index"
+
+
+def test_index_ends_with_the_wanted_pages():
+    """recipes/_wanted.md (pages still worth writing) closes the index, every row of it, and its
+    links lead to files that exist."""
+    with open(os.path.join(ROOT, "recipes", "_wanted.md"), encoding="utf-8") as f:
+        wanted = f.read()
+    with open(tool.INDEX, encoding="utf-8") as f:
+        index = f.read()
+    rows = [line for line in wanted.splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(rows) > 1, "recipes/_wanted.md has no table of wanted pages"
+    parts = index.split("\n## Pages still worth writing\n", 1)
+    assert len(parts) == 2, "recipes/README.md has no section 'Pages still worth writing'"
+    missing = [row for row in rows if row not in parts[1]]
+    assert not missing, f"rows of recipes/_wanted.md missing from the index: {missing}"
+    broken = [
+        target
+        for target in re.findall(r"\]\(([^)#]+)", wanted)
+        if not os.path.exists(os.path.join(ROOT, "recipes", target))
+    ]
+    assert not broken, f"recipes/_wanted.md links to files that do not exist: {broken}"
 
 
 def test_readme_and_contributing_point_to_the_cookbook():
