@@ -44,6 +44,7 @@ PINS = {
     "numpy": "1.18.1",
     "statsmodels": "0.11.0",
     "scipy": "1.4.1",
+    "matplotlib": "3.1.3",
 }
 # Left free, pip would pair pandas 1.0.1 with today's python-dateutil and pytz, which the SRS
 # does not have; these are the versions Anaconda 2020.02 shipped next to the pins above.
@@ -52,6 +53,9 @@ COMPANION_PINS = {
     "pytz": "2019.3",
     "patsy": "0.5.1",
     "six": "1.14.0",
+    "cycler": "0.10.0",
+    "kiwisolver": "1.1.0",
+    "pyparsing": "2.4.6",
 }
 # pytest is not part of the SRS; 7.x is the last line that supports Python 3.7.
 PYTEST_SPEC = "pytest>=7.0,<8"

@@ -1,6 +1,6 @@
 """leokit.release: the output log, its report, and what it refuses.
 
-Also run under the SRS profile (Python 3.7, pandas 1.0.1, pytest 7, no matplotlib): keep to
+Also run under the SRS profile (Python 3.7, pandas 1.0.1, pytest 7, matplotlib 3.1): keep to
 Python 3.7 syntax, import nothing from the test support package, and skip what needs
 matplotlib or pyarrow when they are missing.
 """
