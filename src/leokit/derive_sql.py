@@ -3,7 +3,7 @@
     import leokit.extract as lx
     from leokit import derive_sql as dsql
 
-    ex = lx.open("data_synthetic")
+    ex = lx.open_extract("data_synthetic")
     emp = ex.relation("leo_employment")                 # nothing read yet
     days = dsql.days_employed(emp, tax_years=[201718, 201819])
     days.df()            # the rows leokit.derive.days_employed(ex.read("leo_employment"), ...) gives
