@@ -5,6 +5,7 @@ private names imported across modules, and module lengths.
     mods = modules_of("src/leokit", "leokit")        # {module name: file path}
     graph = import_graph(mods)                        # {module: {modules it imports}}
     cycles(graph)                                     # [[a, b, a], ...]; [] when acyclic
+    loaded_with(import_graph(mods, top_level=True), "leokit.extract")   # what loads with it
     private_imports(mods)                             # [(file, line, "from x import _y")]
 
 Every ``import`` statement counts, at module level or inside a function: a lazy import that
@@ -17,7 +18,14 @@ package that re-exports its submodules would otherwise always be a cycle.
 import ast
 import os
 
-__all__ = ["modules_of", "import_graph", "cycles", "private_imports", "line_counts"]
+__all__ = [
+    "modules_of",
+    "import_graph",
+    "loaded_with",
+    "cycles",
+    "private_imports",
+    "line_counts",
+]
 
 
 def modules_of(root, package):
@@ -50,12 +58,14 @@ def _absolute(module, node, modules):
     return ".".join(base + ([node.module] if node.module else []))
 
 
-def _imports(module, path, modules):
-    """[(line, imported module, imported name or None)] of one file, absolute names."""
+def _imports(module, path, modules, top_level=False):
+    """[(line, imported module, imported name or None)] of one file, absolute names; with
+    `top_level`, only the imports that run when the module is loaded (not those inside
+    functions)."""
     with open(path, encoding="utf-8") as f:
         tree = ast.parse(f.read(), filename=path)
     out = []
-    for node in ast.walk(tree):
+    for node in _top_level(tree) if top_level else ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 out.append((node.lineno, alias.name, None))
@@ -64,6 +74,20 @@ def _imports(module, path, modules):
             for alias in node.names:
                 out.append((node.lineno, source, alias.name))
     return out
+
+
+def _top_level(tree):
+    """The statements that run at import: the module body, and the bodies of its if/try
+    blocks, but not functions or classes' methods."""
+    todo = list(tree.body)
+    while todo:
+        node = todo.pop(0)
+        yield node
+        if isinstance(node, (ast.If, ast.Try, ast.With)):
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                todo.extend(getattr(node, field, []) or [])
+        elif isinstance(node, ast.ExceptHandler):
+            todo.extend(node.body)
 
 
 def _target(source, name, modules):
@@ -78,15 +102,31 @@ def _target(source, name, modules):
     return None
 
 
-def import_graph(modules):
-    """{module: set of modules of `modules` it imports} (itself never included)."""
+def import_graph(modules, top_level=False):
+    """{module: set of modules of `modules` it imports} (itself never included); with
+    `top_level`, only the imports that run when it is loaded."""
     graph = {m: set() for m in modules}
     for module, path in modules.items():
-        for _, source, name in _imports(module, path, modules):
+        for _, source, name in _imports(module, path, modules, top_level):
             hit = _target(source, name, modules)
             if hit is not None and hit != module:
                 graph[module].add(hit)
     return graph
+
+
+def loaded_with(graph, start):
+    """The modules loading `start` loads (itself included), following `graph` (made with
+    top_level=True); a submodule also loads its packages, so they are followed too."""
+    seen, todo = set(), [start]
+    while todo:
+        m = todo.pop()
+        if m in seen or m not in graph:
+            continue
+        seen.add(m)
+        todo.extend(graph[m])
+        parts = m.split(".")
+        todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))
+    return seen
 
 
 def cycles(graph):
