@@ -14,7 +14,7 @@ nullable Int64 when NULLs occur; floats as float64; text as object with None for
 CSV and Stata cannot tell NULL text from '': an empty field reads as NULL in columns the
 registry marks nullable, and as '' in the others (blank keys).
 
-The package, one job per module (imports run down this list, never up):
+The package, one job per module (each imports only modules above it in this list):
 
     formats    file formats, names, the manifest, ExtractError
     convert    values to the read form (conform)

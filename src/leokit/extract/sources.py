@@ -3,13 +3,14 @@
     src = FolderSource("data_synthetic", "parquet", files)
     frames = src.read(ReadQuery("leo_earnings", ["Edukey", "Earnings"]))   # [DataFrame, ...]
 
-Every source has one interface (leokit.extract.core.Extract uses nothing else):
+Every source has one interface (the Extract, its planner and its relations use nothing else):
 
     where          text naming the source, for messages
     takes_sql      whether `where` may be SQL text (a database)
     blank_is_null  whether '' stands for NULL in nullable text columns (CSV, Stata)
     chunksize      rows fetched at a time by default
     duck           a DuckDB connection holding the views, or None
+    scans_in_duckdb  whether an in-memory DuckDB can read the views where they are
     available()    {lower-case view name: name as stored}
     columns(name)  the stored column names of a view
     read(query, chunksize=None)     raw frames (at least one, maybe empty) that together hold
@@ -20,8 +21,9 @@ Every source has one interface (leokit.extract.core.Extract uses nothing else):
     duckdb_from(name)               (FROM text, how) for DuckDB SQL over the view
     close()
 
-A database returns one frame per fetchmany, so that each is converted before the next is
-fetched (object columns are the biggest form the rows take).
+A database gives one frame per fetchmany: `chunks` holds one at a time; `read` gives the
+list, and the Extract converts each frame before joining them (object columns, the form a
+driver gives, are never concatenated).
 
 SRS-bound: runs on Python 3.7 + pandas 1.0.1 for CSV folders and DB-API connections;
 pyarrow, duckdb and pandas' Stata reader are imported only where they are needed.
