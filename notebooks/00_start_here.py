@@ -36,34 +36,59 @@
 
 # %% tags=["parameters"]
 extract = "../data_synthetic"  # in the SRS: {"odbc": "<connection string>", "schema": "<project>"}
-output_dir = "../output/00_start_here"
+output_dir = "../output/00_start_here"  # only what may leave the SRS (checked outputs)
+work_dir = "../work/00_start_here"  # record-level files: stays in your project area
 years_after_graduation = [1, 3, 5]
 
-# %%
-from leokit.params import Param, check
+# %% [markdown]
+# **Two folders.** `output_dir` receives only what may leave the SRS: tables and figures that
+# passed disclosure control, `results.json`, and `output_check.md`, the report an output
+# checker reads. Anything record-level goes to `work_dir`, which is never handed over. The next
+# cell checks the parameters and both folders before any data are read, and stops with one
+# message naming what is wrong.
+
+# %% tags=["checks"]
+from leokit import extract as lx
+from leokit import notebook, release
+from leokit.params import Param, duplicate_problems, refuse
 
 SPEC = {
     "extract": Param((str, dict), help="a folder, a DuckDB file, or SRS connection settings"),
-    "output_dir": Param(str, nonempty=True),
+    "output_dir": Param(str, nonempty=True, help="folder for checked outputs"),
+    "work_dir": Param(str, nonempty=True, help="folder for record-level files"),
     "years_after_graduation": Param(list, nonempty=True, each=Param(int, between=(1, 15))),
 }
-PARAMETERS = check(globals(), SPEC, notebook="00_start_here")
+PARAMETERS = notebook.check(globals(), SPEC, "00_start_here")
+ex = lx.open_parameter(extract)
+first_tax_year, last_tax_year = notebook.tax_year_range(ex)
+hesa_years = notebook.family_years(ex, "hesa")
+# the earliest graduates (the first HESA year) are the only ones who can reach the largest YAG
+most_yag = last_tax_year // 100 - min(hesa_years) if hesa_years else 0
+refuse(
+    "00_start_here",
+    duplicate_problems("years_after_graduation", years_after_graduation)
+    + [
+        f"years_after_graduation[{i}] = {n}: nobody can be {n} years after graduation in this "
+        f"extract (HESA from {min(hesa_years, default='-')}, tax years to {last_tax_year}); "
+        f"use values up to {most_yag}"
+        for i, n in enumerate(years_after_graduation)
+        if n > most_yag
+    ],
+)
+outputs = release.Outputs(output_dir, work_dir, notebook="00_start_here")
 
 # %%
 import warnings
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from leokit import derive, results, sdc
-from leokit import extract as lx
 from leokit.schema import REGISTRY
 from leokit.schema.codes import FIRST_DEGREE_QUALS
 
 warnings.filterwarnings("ignore", category=FutureWarning)
-ex = lx.open_parameter(extract)
 print(ex)
 
 # %% [markdown]
@@ -87,11 +112,12 @@ views = pd.DataFrame(
         for name, info in sorted(rows.items())
     ]
 )
-views = views.groupby(["database", "view family"], as_index=False).agg(
-    views=("views", "sum"), rows=("rows", "sum")
-)
-views["rows"] = sdc.round_half_up(views.rows.to_numpy(float)).astype(int)
-print(views.to_string(index=False))
+if rows:  # the synthetic extract's manifest; the SRS views have none
+    views = views.groupby(["database", "view family"], as_index=False).agg(
+        views=("views", "sum"), rows=("rows", "sum")
+    )
+    views = release.round_counts(views, ["rows"], label="view family", title="rows per view")
+    outputs.show("views", views, checks=[views])
 
 # %% [markdown]
 # ## 2. Three keys, one person
@@ -120,11 +146,9 @@ keys = pd.DataFrame(
     },
     index=["PMR lookup", "EDUKEY lookup"],
 )
-print(keys.apply(lambda c: sdc.round_half_up(c.to_numpy(float)).astype(int)).to_string())
-
+keys = release.round_counts(keys, list(keys), title="people and keys in the person lookups")
+outputs.show("keys", keys, checks=[keys], index=True)
 earnings = ex.read("leo_earnings", columns=["Edukey", "TaxYear", "Earnings"])
-orphans = ~earnings.Edukey.isin(edukey.EDUKEY)
-print(f"\nleo_earnings rows whose EDUKEY is in no lookup (orphans): {orphans.mean():.1%}")
 
 # %% [markdown]
 # ## 3. Per-year views
@@ -135,12 +159,9 @@ print(f"\nleo_earnings rows whose EDUKEY is in no lookup (orphans): {orphans.mea
 
 # %%
 census = ex.read("spring_census", columns=["pupilmatchingrefanonymous", "fsmeligible"])
-per_year = census.groupby("year").size()
-print(
-    pd.Series(sdc.round_half_up(per_year.to_numpy(float)).astype(int), per_year.index, name="rows")
-    .to_frame()
-    .T.to_string()
-)
+per_year = outputs.checked(sdc.safe_counts, census, "year", name="rows")
+outputs.show("census_rows", per_year.astype({"rows": "Int64"}), checks=[per_year],
+         description="rows per spring census view")  # fmt: skip
 view = REGISTRY.view("spring_census")
 fsm_names = [view.column("fsmeligible", y).name_for(y) for y in (2009, 2012)]
 print("the FSM column is called", " and ".join(fsm_names), "in those years")
@@ -149,24 +170,32 @@ print("the FSM column is called", " and ".join(fsm_names), "in those years")
 # ## 4. The mess, on purpose
 #
 # The synthetic extract has the quirks of the real one, at stated rates, so code written here
-# handles them before it meets the real data:
+# handles them before it meets the real data. Each rate is a share of rows, released like any
+# other rate (`leokit.sdc`: enough rows with and without the quirk):
 
 # %%
 ks4 = ex.read("ks4pupil_2002_to_2014", columns=["KS4_PupilMatchingRefAnonymous", "KS4_ENDKS"])
 employment = ex.read("leo_employment")
-mess = pd.Series(
-    {
-        "KS4 pupils with more than one row": ks4.KS4_PupilMatchingRefAnonymous.duplicated().mean(),
-        "employment spells still open (EndDate 9999-12-31)": (
-            employment.EndDate.astype(str) == "9999-12-31"
-        ).mean(),
-        "employment spells whose start was defaulted to 6 April": (
-            employment.UncertainStartDate == 1
-        ).mean(),
-        "leo_earnings rows with zero pay": (earnings.Earnings == 0).mean(),
-    }
-)
-print(mess.map("{:.1%}".format).to_string())
+quirks = {
+    "KS4 rows repeating a pupil": ks4.KS4_PupilMatchingRefAnonymous.duplicated(),
+    "employment spells still open (EndDate 9999-12-31)": employment.EndDate.astype(str)
+    == "9999-12-31",
+    "employment spells whose start was defaulted to 6 April": employment.UncertainStartDate == 1,
+    "leo_earnings rows with zero pay": earnings.Earnings == 0,
+    "leo_earnings rows whose EDUKEY is in no lookup (orphans)": ~earnings.Edukey.isin(
+        edukey.EDUKEY
+    ),
+}
+mess_checks = [
+    outputs.checked(sdc.safe_stat, pd.DataFrame({"quirk": pd.Categorical([label] * len(flag)),
+                                             "share": flag.to_numpy(int)}), "quirk", "share",
+                stat="mean")
+    for label, flag in quirks.items()
+]  # fmt: skip
+mess = pd.concat(mess_checks, ignore_index=True).rename(columns={"n": "rows", "mean": "share"})
+mess["rows"] = mess.rows.astype("Int64")
+outputs.show("quirks", mess, checks=mess_checks, formatters={"share": "{:.1%}".format},
+         description="shares of rows with each deliberate quirk")  # fmt: skip
 
 # %% [markdown]
 # What to do about each: keep one KS4 row per pupil (the end-of-key-stage row with the best
@@ -217,6 +246,12 @@ for n in years_after_graduation:
     g = grads.assign(YAG=n, TaxYear=derive.yag_tax_year(grads.grad_year.to_numpy(), n))
     rows.append(g[g.TaxYear <= earnings.TaxYear.max()])
 panel = pd.concat(rows, ignore_index=True)
+reached = panel.groupby("YAG").AE_ID.nunique().reindex(years_after_graduation, fill_value=0)
+refuse("00_start_here", [
+    f"years_after_graduation[{i}] = {n}: fewer than {sdc.THRESHOLD} graduates in the extract are "
+    f"{n} years after graduation by {derive.tax_year_label(last_tax_year)}; choose fewer years"
+    for i, n in enumerate(years_after_graduation) if reached[n] < sdc.THRESHOLD
+])  # fmt: skip
 people = panel[["AE_ID"]].drop_duplicates().merge(edukey, on="AE_ID")
 
 emp = employment.merge(people, left_on="EduKey", right_on="EDUKEY")[
@@ -241,30 +276,25 @@ panel = panel.merge(
 panel["FSM at 16"] = np.where(panel.KS4_FSM == 1, "FSM", "not FSM")
 
 # %% [markdown]
-# Rates and medians are released only for cells of at least 10 people, counts are rounded to 5,
-# and the median is checked for dominance (`leokit.sdc`): nothing had to be suppressed here
-# unless the report below says so.
+# Rates and medians are released only for cells of at least 10 people, counts are rounded to 5
+# (`leokit.sdc`), and the table is registered for release: `outputs.show` writes it to
+# `output_dir` and prints it with a line saying how many cells were suppressed. The reasons
+# are in `output_check.md`, the report an output checker reads.
 
 # %%
 by = ["YAG", "FSM at 16"]
-n = sdc.safe_counts(panel, by, unit="AE_ID", name="graduates")
-rate = sdc.safe_stat(panel, by, "sustained", stat="mean", unit="AE_ID")
-median = sdc.safe_stat(
-    panel[panel.sustained == 1],
-    by,
-    "annualised_earnings",
-    stat="median",
-    unit="AE_ID",
-    round_to=100,
-)
+n = outputs.checked(sdc.safe_counts, panel, by, unit="AE_ID", name="graduates")
+rate = outputs.checked(sdc.safe_stat, panel, by, "sustained", stat="mean", unit="AE_ID")
+median = outputs.checked(sdc.safe_stat, panel[panel.sustained == 1], by, "annualised_earnings",
+                     stat="median", unit="AE_ID", round_to=100)  # fmt: skip
 table = n.merge(rate[by + ["mean"]], on=by).merge(
     median[by + ["median"]].rename(columns={"median": "median annualised pay (£)"}), on=by
 )
 table = table.rename(columns={"mean": "sustained employment"})
 table["graduates"] = table.graduates.astype("Int64")
-print(table.round(3).to_string(index=False))
-for t in (n, rate, median):
-    print(sdc.report_of(t))
+outputs.show("graduate_outcomes", table.round(3), checks=[n, rate, median],
+         description="graduates, sustained employment and median annualised pay by years after "
+         "graduation and free school meals at 16")  # fmt: skip
 
 # %% tags=["nbval-ignore-output"]
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
@@ -280,8 +310,8 @@ for ax in axes:
     ax.legend()
 fig.suptitle("Graduate outcomes by free school meals at 16 (synthetic extract)")
 fig.tight_layout()
-Path(output_dir).mkdir(parents=True, exist_ok=True)
-fig.savefig(Path(output_dir) / "graduate_outcomes.png", dpi=120)
+outputs.figure("graduate_outcomes", fig, table=table.round(3), checks=[n, rate, median],
+           description="the graduate_outcomes table as lines")  # fmt: skip
 plt.show()
 
 # %% [markdown]
@@ -307,8 +337,13 @@ plt.show()
 
 # %% tags=["solution"]
 two_keys = earnings.merge(edukey, left_on="Edukey", right_on="EDUKEY")
-n_keys = two_keys.groupby("AE_ID").Edukey.nunique()
-print(f"people with earnings under two EDUKEYs: {sdc.round_half_up(float((n_keys > 1).sum())):.0f}")
+n_keys = two_keys.groupby("AE_ID", as_index=False).Edukey.nunique()
+n_keys["EDUKEYs with earnings"] = np.where(n_keys.Edukey > 1, "two or more", "one")
+people_by_keys = outputs.checked(sdc.safe_counts, n_keys, "EDUKEYs with earnings", unit="AE_ID",
+                             name="people")  # fmt: skip
+outputs.show(
+    "exercise_edukeys", people_by_keys.astype({"people": "Int64"}), checks=[people_by_keys]
+)
 # Followed by EDUKEY, each of them looks like two people with gaps in their careers: years
 # with pay under the other key look like years with no pay, so employment rates and pay
 # growth are understated. Map EDUKEY -> AE_ID first, then build the panel.
@@ -327,34 +362,36 @@ raw = panel[panel.YAG == 3].merge(
     on=["AE_ID", "TaxYear"],
 )
 raw = raw[raw.Earnings > 0]
-print(
-    sdc.safe_stat(raw, ["FSM at 16"], "Earnings", stat="median", unit="AE_ID", round_to=100)
-    .round(0)
-    .to_string(index=False)
-)
+raw_median = outputs.checked(sdc.safe_stat, raw, ["FSM at 16"], "Earnings", stat="median",
+                         unit="AE_ID", round_to=100)  # fmt: skip
+outputs.show("exercise_raw_pay", raw_median, checks=[raw_median], float_format="{:.0f}".format)
 # Raw pay includes part-year jobs (people who started or left during the year), which
 # annualising scales up to a full year; sustained employment also drops the least attached.
 
 # %% [markdown]
-# ## Results file
+# ## Results file and the output-checking report
+#
+# `results.json` (one shape for every notebook) takes the rates as released in the table above
+# (the rounded counts as N), so it reveals nothing the table does not. `outputs.finish()` writes
+# `output_check.md` and `output_check.json` and refuses if `output_dir` holds anything that was
+# not checked and registered.
 
 # %%
 rows = []
-for yag in years_after_graduation:
-    for group in ("FSM", "not FSM"):
-        d = panel[(panel.YAG == yag) & (panel["FSM at 16"] == group)]
-        p = d.sustained.mean()
-        se = np.sqrt(p * (1 - p) / len(d)) if len(d) else np.nan
-        rows.append(
-            results.estimate(
-                f"sustained_yag{yag}_{group.replace(' ', '_').lower()}",
-                f"share in sustained employment {yag} years after graduation ({group} at 16)",
-                p,
-                se,
-                (p - 1.96 * se, p + 1.96 * se),
-                len(d),
-                preferred=(yag == max(years_after_graduation) and group == "FSM"),
-            )
+released = rate.merge(n[by + ["graduates"]], on=by).dropna(subset=["mean", "graduates"])
+last_fsm = released[released["FSM at 16"] == "FSM"].YAG.max()
+for _, r in released.iterrows():
+    p, size = float(r["mean"]), int(r.graduates)
+    se = np.sqrt(p * (1 - p) / size)
+    group = r["FSM at 16"]
+    rows.append(
+        results.estimate(
+            f"sustained_yag{r.YAG}_{group.replace(' ', '_').lower()}",
+            f"share in sustained employment {r.YAG} years after graduation ({group} at 16)",
+            p, se, (p - 1.96 * se, p + 1.96 * se), size,
+            preferred=(r.YAG == last_fsm and group == "FSM"),
+            released_from="graduate_outcomes.csv",
         )
-path = results.write(output_dir, "00_start_here", PARAMETERS, rows)
-print("wrote", Path(path).name)
+    )  # fmt: skip
+outputs.results(PARAMETERS, rows)
+print(outputs.finish())

@@ -36,7 +36,8 @@
 # Where the data is: a synthetic folder or DuckDB file. In the SRS use a dict:
 # {"odbc": "DRIVER={SQL Server};SERVER=...;Trusted_Connection=yes", "schema": "<project>"}
 extract = "../data_synthetic"
-output_dir = "../output/01_returns_to_he_application_choices"
+output_dir = "../output/01_returns_to_he_application_choices"  # only checked outputs
+work_dir = "../work/01_returns_to_he_application_choices"  # record-level files, never released
 cohorts = [2008, 2009, 2010, 2011, 2012]  # UCAS application cycles
 outcome_age = 26  # age at the start of the tax year in which earnings are measured
 fade_ages = [24, 26, 28]  # ages for the fade-out check
@@ -52,14 +53,21 @@ seed = 20261128
 # ## Check the parameters
 #
 # papermill only warns about a name this notebook does not have, so a misspelt parameter would
-# silently leave the default in place. This cell stops with one message listing every problem.
+# silently leave the default in place. This cell stops with one message listing every problem,
+# before any data are loaded: unknown names and bad values, folders that cannot be written
+# (`work_dir`, for record-level files, must lie outside `output_dir`, which holds only what may
+# leave the SRS), cohorts the extract does not have and ages nobody reaches by its last tax
+# year.
 
-# %%
-from leokit.params import Param, check
+# %% tags=["checks"]
+from leokit import extract as lx
+from leokit import notebook, release
+from leokit.params import Param, duplicate_problems, refuse
 
 SPEC = {
     "extract": Param((str, dict), help="a folder, a DuckDB file, or SRS connection settings"),
-    "output_dir": Param(str, nonempty=True),
+    "output_dir": Param(str, nonempty=True, help="folder for checked outputs"),
+    "work_dir": Param(str, nonempty=True, help="folder for record-level files"),
     "cohorts": Param(list, nonempty=True, each=Param(int, between=(2000, 2030))),
     "outcome_age": Param(int, between=(19, 40)),
     "fade_ages": Param(list, each=Param(int, between=(19, 40))),
@@ -73,9 +81,35 @@ SPEC = {
     "bootstrap_reps": Param(int, between=(0, 99999)),
     "seed": Param(int, between=(0, None)),
 }
-PARAMETERS = check(globals(), SPEC, notebook="01_returns_to_he_application_choices")
+PARAMETERS = notebook.check(globals(), SPEC, "01_returns_to_he_application_choices")
+NAME = "01_returns_to_he_application_choices"
+
+# %% [markdown]
+# Then what only the extract can tell (its UCAS cycles and last tax year, read from two
+# columns); only when all is well are the two folders created.
+
+# %% tags=["checks"]
+ex = lx.open_parameter(extract)
+cycles = sorted(int(c) for c in ex.read("ucas_applicant", columns=["application_cycle"])
+                .application_cycle.unique())  # fmt: skip
+first_tax_year, last_tax_year = notebook.tax_year_range(ex)
+# applicants of cycle c are 17 or 18 on 31 August of c: born in c - 19 at the earliest
+oldest = last_tax_year // 100 - (min(cohorts) - 19)
+problems = duplicate_problems("cohorts", cohorts) + duplicate_problems("fade_ages", fade_ages)
+problems += [f"cohorts[{i}] = {c}: the extract has UCAS cycles {cycles[0]} to {cycles[-1]}"
+             for i, c in enumerate(cohorts) if c not in cycles]  # fmt: skip
+problems += [
+    f"{label} = {age}: applicants of cycle {min(cohorts)} are born in {min(cohorts) - 19} or "
+    f"later, so nobody is {age} by the last tax year in the data ({last_tax_year}); choose an "
+    f"age of at most {oldest} or earlier cohorts"
+    for label, age in [("outcome_age", outcome_age)]
+    + [(f"fade_ages[{i}]", a) for i, a in enumerate(fade_ages)]
+    if age > oldest
+]
 if 0 < bootstrap_reps < 99:
-    raise ValueError(f"bootstrap_reps = {bootstrap_reps}: use 0 (skip) or at least 99")
+    problems.append(f"bootstrap_reps = {bootstrap_reps}: use 0 (skip) or at least 99")
+refuse(NAME, problems)
+outputs = release.Outputs(output_dir, work_dir, notebook=NAME)
 PREFERRED = {"exact": "matched_exact", "coarse": "matched_coarse"}.get(
     set_definition, "self_revelation"
 )
@@ -93,12 +127,10 @@ import statsmodels.formula.api as smf
 from linearmodels.iv.absorbing import AbsorbingLS
 
 from leokit import derive, inference, results, sdc
-from leokit import extract as lx
 from leokit.schema.codes import FIRST_DEGREE_QUALS
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 pd.set_option("display.width", 120)
-ex = lx.open_parameter(extract)
 print(ex)
 
 # %% [markdown]
@@ -142,8 +174,6 @@ applicants = ex.read(
     ],
 )
 applicants = applicants[applicants.application_cycle.isin(cohorts)]
-if applicants.empty:
-    raise ValueError(f"no UCAS applicants in cycles {cohorts}: check `cohorts`")
 flow.append(("UCAS applications (applicant x cycle)", applicants.unique_id_cycle.nunique()))
 applicants = applicants.merge(pmr, left_on="PupilMatchingRefAnonymous", right_on="PMR")
 # someone who applied in two cycles is kept at the first
@@ -182,9 +212,9 @@ choices = choices[
 ]
 choices = choices.merge(courses[["course_identifier", "sel", "band"]], on="course_identifier")
 choices["offer"] = choices.june30_hep_decision_code.isin(["C", "U"]).astype(int)
-decisions = sdc.safe_counts(choices, "june30_hep_decision_code", name="choices")
-print(decisions.to_string(index=False, float_format="{:.0f}".format))
-print(sdc.report_of(decisions))
+decisions = outputs.checked(sdc.safe_counts, choices, "june30_hep_decision_code", name="choices")
+outputs.show("decisions", decisions, checks=[decisions], float_format="{:.0f}".format,
+         description="main-scheme choices by the provider's decision on 30 June")  # fmt: skip
 
 # %% [markdown]
 # **Application-and-offer sets.** Following Dale and Krueger (2002), the *exact* set of an
@@ -340,21 +370,20 @@ def outcome_at(frame, age):
 df["y"] = outcome_at(df, outcome_age)
 analysis = keep(f"... with the outcome at age {outcome_age} ({outcome})", df[df.y.notna()])
 if len(analysis) < 100:
-    raise ValueError(
-        f"only {len(analysis)} people have the outcome at outcome_age = {outcome_age}: the last "
-        f"tax year in the data is {tax_years_in_data[-1]}, and cohorts {cohorts} reach that age "
-        "later; choose a younger outcome_age or earlier cohorts"
-    )
+    refuse(NAME, [
+        f"outcome_age = {outcome_age}: fewer than 100 people have the outcome at that age by "
+        f"the last tax year in the data ({tax_years_in_data[-1]}); choose a younger "
+        "outcome_age or earlier cohorts"
+    ])  # fmt: skip
 
 # %% [markdown]
 # Rows kept at each link (people, rounded to 5 as the SRS requires for counts; fewer than 10
 # would be suppressed):
 
 # %%
-flow_table = pd.DataFrame(flow, columns=["step", "people"])
-shown = sdc.round_half_up(flow_table.people.to_numpy(float))
-flow_table["people"] = pd.array(np.where(flow_table.people < sdc.THRESHOLD, np.nan, shown), "Int64")
-print(flow_table.to_string(index=False))
+flow_table = release.round_counts(pd.DataFrame(flow, columns=["step", "people"]), ["people"],
+                                  label="step", title="people kept at each link")  # fmt: skip
+outputs.show("linkage_flow", flow_table, checks=[flow_table])
 
 # %% [markdown]
 # Most of the loss is by design: applicants who have not reached `outcome_age` by the last tax
@@ -426,21 +455,34 @@ print(
 
 
 # %%
-def set_summary(frame, col):
+def set_membership(frame, col, label):
+    """One row per entrant: the set, and whether it has two or more members and whether the
+    selectivity of the course entered varies within it."""
     size = frame.groupby(col)[col].transform("size")
     varies = frame.groupby(col).sel.transform("nunique") > 1
-    return {
-        "sets": frame[col].nunique(),
-        "share in sets of 2+": (size > 1).mean(),
-        "share in sets where selectivity varies": ((size > 1) & varies).mean(),
-    }
+    return pd.DataFrame({
+        "sets": label, "set": frame[col].to_numpy(), "AE_ID": frame.AE_ID.to_numpy(),
+        "share in sets of 2+": (size > 1).astype(int).to_numpy(),
+        "share in sets where selectivity varies": ((size > 1) & varies).astype(int).to_numpy(),
+    })  # fmt: skip
 
 
-set_table = pd.DataFrame(
-    {"exact": set_summary(entrants, "set_exact"), "coarse": set_summary(entrants, "set_coarse")}
-)
-set_table.loc["sets"] = sdc.round_half_up(set_table.loc["sets"].to_numpy(float))
-print(set_table.T.round(3).to_string(formatters={"sets": "{:.0f}".format}))
+members = pd.concat([set_membership(entrants, "set_exact", "exact"),
+                     set_membership(entrants, "set_coarse", "coarse")], ignore_index=True)  # fmt: skip
+set_checks = [outputs.checked(sdc.safe_counts, members, "sets", unit="set", name="number of sets")]
+for col in ("share in sets of 2+", "share in sets where selectivity varies"):
+    set_checks.append(
+        outputs.checked(sdc.safe_stat, members, "sets", col, stat="mean", unit="AE_ID")
+    )
+set_table = set_checks[0].set_index("sets")
+for check, col in zip(
+    set_checks[1:], ("share in sets of 2+", "share in sets where selectivity varies")
+):
+    set_table[col] = check.set_index("sets")["mean"]
+set_table = set_table.loc[["exact", "coarse"]].round(3)
+outputs.show("application_sets", set_table, checks=set_checks, index=True,
+             formatters={"number of sets": "{:.0f}".format},
+             description="exact and coarsened application-and-offer sets among entrants")  # fmt: skip
 
 # %% [markdown]
 # **Balance.** If the sets absorb who gets in, prior attainment should not predict the selectivity
@@ -472,21 +514,23 @@ def slope(fit):
     return fit.params["sel"], se["sel"]
 
 
+balance_fits = {
+    "across all entrants": smf.ols("ks4_z ~ sel", entrants).fit(
+        cov_type="cluster", cov_kwds={"groups": entrants.cl}
+    ),
+    "within exact sets": within(entrants, "set_exact", "ks4_z", ["sel"])[0],
+    "within exact sets, given KS5 points": within(
+        entrants, "set_exact", "ks4_z", ["sel"] + list(KS5.columns)
+    )[0],
+}
 balance_table = pd.DataFrame(
-    {
-        "across all entrants": slope(
-            smf.ols("ks4_z ~ sel", entrants).fit(
-                cov_type="cluster", cov_kwds={"groups": entrants.cl}
-            )
-        ),
-        "within exact sets": slope(within(entrants, "set_exact", "ks4_z", ["sel"])[0]),
-        "within exact sets, given KS5 points": slope(
-            within(entrants, "set_exact", "ks4_z", ["sel"] + list(KS5.columns))[0]
-        ),
-    },
+    {label: slope(fit) for label, fit in balance_fits.items()},
     index=["KS4 (SD) per SD of selectivity", "CR1 se"],
 ).T
-print(balance_table.round(3).to_string())
+outputs.show("balance", balance_table.round(3), index=True,
+             models=[{"name": f"balance {label}", "n": fit.nobs, "dof": fit.df_resid}
+                     for label, fit in balance_fits.items()],
+             description="KS4 points on the selectivity of the course entered")  # fmt: skip
 
 # %% [markdown]
 # ## 5. Estimates
@@ -518,7 +562,8 @@ def report(name, estimand, fit, coef, frame, y, X, names, truth, absorb=None):
     jack = inference.cluster_jackknife(y, X, clusters, names.index(coef), absorb=groups)
     assert abs(jack["estimate"] - b) < 1e-8, (name, jack["estimate"], b)
     low, high = inference.t_interval(b, jack["se"], jack["n_clusters"])
-    extra = {"se_cr1": se_cr1, "n_clusters": jack["n_clusters"], "cluster": cluster}
+    extra = {"se_cr1": se_cr1, "n_clusters": jack["n_clusters"], "cluster": cluster,
+             "dof": int(fit.df_resid)}  # fmt: skip
     if bootstrap_reps:
         if groups is not None:  # partial the set effects out once (Frisch-Waugh-Lovell)
             y, X = inference.demean(y, groups), inference.demean(X, groups)
@@ -556,7 +601,7 @@ def within_sets(frame, set_col, rhs, name, estimand, coef, truth):
 E2 = "return per SD of course selectivity (entrants)"
 ols(entrants, ["sel"], "naive_ols", E2, "sel", TRUTH_SEL)
 exact_sample = within_sets(entrants, "set_exact", ["sel"], "matched_exact", E2, "sel", TRUTH_SEL)
-within_sets(entrants, "set_coarse", ["sel"], "matched_coarse", E2, "sel", TRUTH_SEL)
+coarse_sample = within_sets(entrants, "set_coarse", ["sel"], "matched_coarse", E2, "sel", TRUTH_SEL)
 ols(entrants, ["sel", "mean_app_sel", "n_app", "n_offer"], "self_revelation", E2, "sel", TRUTH_SEL)
 
 # %% [markdown]
@@ -578,7 +623,7 @@ applicants_a["cl"] = pd.factorize(
 ols(applicants_a, ["he"], "he_naive_ols", E1, "he", TRUTH_HE)
 holders = applicants_a[applicants_a.accept_flag == 1].copy()
 holders["cl"] = pd.factorize(holders[CLUSTER_COLUMN])[0]
-within_sets(holders, "set_exact", ["he"], "he_within_sets", E1, "he", TRUTH_HE)
+holders_sample = within_sets(holders, "set_exact", ["he"], "he_within_sets", E1, "he", TRUTH_HE)
 
 # %% [markdown]
 # ### Side by side
@@ -589,9 +634,10 @@ table["N"] = sdc.round_half_up(table.n.to_numpy(float)).astype(int)
 show = ["estimate", "se", "se_cr1", "ci", "N", "n_clusters", "truth", "preferred"]
 if bootstrap_reps:
     show.insert(4, "p_wild_bootstrap")
-out = table[show].copy()
-out["ci"] = [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in table.ci]
-print(out.round(3).to_string())
+side = table[show].copy()
+side["ci"] = [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in table.ci]
+outputs.show("estimates", side.round(3), models=rows, index=True,
+             description="every estimate of section 5 with CV3 and CR1 SEs")  # fmt: skip
 
 # %% tags=["nbval-ignore-output"]
 fig, ax = plt.subplots(figsize=(7, 3.6))
@@ -622,8 +668,9 @@ ax.invert_yaxis()
 ax.set_xlabel("effect on the outcome (log points for earnings), 95% CI with t(G-1)")
 ax.set_title("Returns to selectivity and to HE: naive versus matched (| = planted truth)")
 fig.tight_layout()
-Path(output_dir).mkdir(parents=True, exist_ok=True)
-fig.savefig(Path(output_dir) / "coefficients.png", dpi=120)
+plotted = table.loc[order, ["estimate", "ci", "truth"]].reset_index()
+outputs.figure("coefficients", fig, table=plotted, models=[r for r in rows if r["name"] in order],
+               description="the estimates of section 5 with 95% intervals")  # fmt: skip
 plt.show()
 
 # %% [markdown]
@@ -645,7 +692,7 @@ print(
 # cohorts old enough by the last tax year in the data contribute to the older ages).
 
 # %%
-fade = []
+fade, fade_models = [], []
 for age in fade_ages:
     d = entrants.assign(y=outcome_at(entrants, age)).dropna(subset=["y"])
     if len(d) < 100:
@@ -668,8 +715,11 @@ for age in fade_ages:
             "cohorts": used.application_cycle.nunique(),
         }
     )
+    fade_models.append({"name": f"fade age {age}", "n": fit.nobs, "dof": fit.df_resid,
+                        "n_clusters": jack["n_clusters"]})  # fmt: skip
 fade = pd.DataFrame(fade).set_index("age")
-print(fade.round(3).to_string())
+outputs.show("fade_out", fade.round(3), models=fade_models, index=True,
+             description="the exact-set estimate with the outcome at each age in fade_ages")  # fmt: skip
 
 # %% [markdown]
 # **Who gains?** Dale and Krueger found larger returns to selective colleges for students from
@@ -678,11 +728,14 @@ print(fade.round(3).to_string())
 # %%
 entrants["sel_x_fsm"] = entrants.sel * entrants.KS4_FSM
 het, het_sample = within(entrants, "set_exact", "y", ["sel", "sel_x_fsm"] + CONTROLS)
-print(
-    f"selectivity, not FSM: {het.params['sel']:.3f} (CR1 SE {het.std_errors['sel']:.3f}); "
-    f"extra for FSM pupils: {het.params['sel_x_fsm']:.3f} (CR1 SE {het.std_errors['sel_x_fsm']:.3f}); "
-    f"FSM entrants in non-singleton sets: {sdc.round_half_up(float(het_sample.KS4_FSM.sum())):.0f}"
-)
+het_table = pd.DataFrame(
+    {"estimate": het.params[["sel", "sel_x_fsm"]], "CR1 SE": het.std_errors[["sel", "sel_x_fsm"]]}
+).rename(index={"sel": "selectivity, not FSM", "sel_x_fsm": "extra for FSM pupils"})
+outputs.show("fsm_heterogeneity", het_table.round(3), index=True,
+             models=[{"name": "selectivity x FSM", "n": het.nobs, "dof": het.df_resid}])  # fmt: skip
+fsm_entrants = outputs.checked(sdc.safe_counts, het_sample.assign(FSM=het_sample.KS4_FSM),
+                               "FSM", unit="AE_ID", name="entrants in sets of 2+")  # fmt: skip
+outputs.show("fsm_entrants", fsm_entrants, checks=[fsm_entrants], float_format="{:.0f}".format)
 
 # %% [markdown]
 # ## 7. What it means
@@ -728,20 +781,16 @@ print(
 #
 # ## 8. Disclosure control
 #
-# Every number shown above is either a count rounded to 5 with cells under 10 suppressed
-# (`leokit.sdc` rules: the linkage flow, set counts and N), or a model estimate. For model output
-# the SRS applies rules of thumb: each estimate must rest on at least 10 residual degrees of
-# freedom and no coefficient may describe fewer than 10 people. The cell below checks both and
-# lists what would have to be withheld.
+# Every table and figure above was registered with `outputs` (`leokit.release`) as it was shown:
+# counts rounded to 5 with cells under 10 suppressed and rates and medians checked by
+# `leokit.sdc` (the linkage flow, decisions, sets, FSM entrants), or model estimates. For model
+# output the SRS applies rules of thumb: each estimate must rest on at least 10 people and 10
+# residual degrees of freedom; `outputs` checks both for every estimate shown and would refuse
+# to finish if one failed. What is registered so far (the report, `output_check.md`, is written
+# at the end):
 
 # %%
-withheld = []
-for r in rows:
-    if r["n"] - 1 < sdc.THRESHOLD:
-        withheld.append((r["name"], "fewer than 10 residual degrees of freedom"))
-if sdc.round_half_up(float(het_sample.KS4_FSM.sum())) < sdc.THRESHOLD:
-    withheld.append(("sel_x_fsm", "fewer than 10 FSM pupils"))
-print("withheld:", withheld or "nothing")
+print(outputs.summary().to_string(index=False))
 
 # %% [markdown]
 # ## Exercises
@@ -810,14 +859,17 @@ print(f"share of the variance of course tariffs within providers: {within_share:
 # %% [markdown]
 # ## Results file
 #
-# `results.json` in `output_dir` (one shape for every notebook) and the estimation sample for
-# cross-checks in R or Stata (pseudonymised keys only; in the SRS it stays in your project area).
+# `results.json` in `output_dir` (one shape for every notebook), and the estimation sample for
+# cross-checks in R or Stata in `work_dir`: it is record-level (pseudonymised keys), so it stays
+# in your project area and never goes to output checking. `outputs.finish()` writes the
+# output-checking report and refuses if `output_dir` holds anything that was not checked.
 
 # %%
 sample = exact_sample[
     ["AE_ID", "y", "sel", "set_exact", "cl", "application_cycle", "KS5_TOTPTS", "KS4_URN_anon"]
     + [c for c in CONTROLS if c not in KS5.columns]
 ]
-sample.to_parquet(Path(output_dir) / "estimation_sample_exact.parquet", index=False)
-path = results.write(output_dir, "01_returns_to_he_application_choices", PARAMETERS, rows)
-print("wrote", Path(path).name, "with", len(rows), "estimates; preferred:", PREFERRED)
+sample.to_parquet(Path(work_dir) / "estimation_sample_exact.parquet", index=False)
+outputs.results(PARAMETERS, rows)
+print(len(rows), "estimates in results.json; preferred:", PREFERRED)
+print(outputs.finish())

@@ -41,7 +41,8 @@
 # Where the data is: a synthetic folder or DuckDB file. In the SRS use a dict:
 # {"odbc": "DRIVER={SQL Server};SERVER=...;Trusted_Connection=yes", "schema": "<project>"}
 extract = "../data_synthetic"
-output_dir = "../output/02_contextual_offers"
+output_dir = "../output/02_contextual_offers"  # only checked outputs
+work_dir = "../work/02_contextual_offers"  # record-level files, never released
 cohorts = [2008, 2009, 2010, 2011, 2012]  # UCAS application cycles (with and before schemes)
 provider_tier = "all"  # scheme providers studied: "all", "H" (higher tariff) or "M" (medium)
 cutoff = None  # eligibility cutoff on the participation rate; None: the one most schemes use
@@ -62,14 +63,24 @@ seed = 20261128
 # ## Check the parameters
 #
 # papermill only warns about a name this notebook does not have, so a misspelt parameter would
-# silently leave the default in place. This cell stops with one message listing every problem.
+# silently leave the default in place. This cell stops with one message listing every problem,
+# before any applicant's record is loaded: unknown names and bad values, folders that cannot be
+# written (`work_dir`, for record-level files, must lie outside `output_dir`, which holds only
+# what may leave the SRS), a cutoff no scheme uses, cohorts without a scheme, pay ages nobody
+# reaches, and a donut or placebo cutoff that leaves too few areas (from the public area lookup)
+# for a regression discontinuity.
 
-# %%
-from leokit.params import Param, ParameterError, check
+# %% tags=["checks"]
+import numpy as np
+
+from leokit import extract as lx
+from leokit import notebook, release
+from leokit.params import Param, duplicate_problems, refuse
 
 SPEC = {
     "extract": Param((str, dict), help="a folder, a DuckDB file, or SRS connection settings"),
-    "output_dir": Param(str, nonempty=True),
+    "output_dir": Param(str, nonempty=True, help="folder for checked outputs"),
+    "work_dir": Param(str, nonempty=True, help="folder for record-level files"),
     "cohorts": Param(list, nonempty=True, each=Param(int, between=(2000, 2030))),
     "provider_tier": Param(str, choices=["all", "H", "M"]),
     "cutoff": Param(float, between=(0, 1), none_ok=True, help="a participation rate, 0-1"),
@@ -99,21 +110,100 @@ SPEC = {
     "bootstrap_reps": Param(int, between=(99, 99999)),
     "seed": Param(int, between=(0, None)),
 }
-PARAMETERS = check(globals(), SPEC, notebook="02_contextual_offers")
+PARAMETERS = notebook.check(globals(), SPEC, "02_contextual_offers")
+NAME = "02_contextual_offers"
+MIN_AREAS = 20  # areas (mass points of x) wanted on each side of a cutoff for an RD
 BW_RULES = ["mserd", "msetwo", "msesum", "msecomb1", "msecomb2"]
 BW_RULES += [r.replace("mse", "cer") for r in BW_RULES]
-extra = []
-if isinstance(bandwidth, str) and bandwidth not in BW_RULES:
-    extra.append(f"bandwidth = {bandwidth!r} is neither one of {BW_RULES} nor a number")
-if not isinstance(bandwidth, str) and not bandwidth > 0:
-    extra.append(f"bandwidth = {bandwidth!r}: a fixed bandwidth must be positive (pp)")
-if len(set(outcomes)) < len(outcomes):
-    extra.append(f"outcomes = {outcomes} lists an outcome twice")
-if 0 in placebo_cutoffs:
-    extra.append("placebo_cutoffs: 0 is the real cutoff, not a placebo")
-if extra:
-    raise ParameterError("bad parameters for 02_contextual_offers:\n  - " + "\n  - ".join(extra))
 FIXED_H = None if isinstance(bandwidth, str) else float(bandwidth)
+problems = duplicate_problems("outcomes", outcomes)
+problems += duplicate_problems("placebo_cutoffs", placebo_cutoffs)
+if isinstance(bandwidth, str) and bandwidth not in BW_RULES:
+    problems.append(f"bandwidth = {bandwidth!r} is neither one of {BW_RULES} nor a number")
+if FIXED_H is not None and not FIXED_H > 0:
+    problems.append(f"bandwidth = {bandwidth!r}: a fixed bandwidth must be positive (pp)")
+elif FIXED_H is not None and donut >= FIXED_H:
+    problems.append(f"donut = {donut}: it must be smaller than the bandwidth ({FIXED_H} pp), or "
+                    "nothing is left to fit")  # fmt: skip
+if 0 in placebo_cutoffs:
+    problems.append("placebo_cutoffs: 0 is the real cutoff, not a placebo")
+refuse(NAME, problems)
+
+# %% [markdown]
+# The schemes come from the public policy lookup: is there one at this cutoff (in this tier),
+# in these cohorts, and do applicants of the first policy cycle reach the pay ages by the last
+# tax year?
+
+# %% tags=["checks"]
+ex = lx.open_parameter(extract)
+policy = ex.read("lookup_contextual_policy")
+courses = ex.read("lookup_ucas_course")
+tier_of = courses.drop_duplicates("provider_id_anon").set_index("provider_id_anon")
+tier_of = tier_of.he_provider_tariff_group
+on = policy[policy.contextual_scheme == 1]
+if cutoff is None:
+    # the cutoff most provider-cycles use (the lower quintile boundary in the synthetic world)
+    CUT = float(on.eligibility_cutoff.round(4).value_counts().sort_index().idxmax())
+else:
+    CUT = float(cutoff)
+scheme = on[np.isclose(on.eligibility_cutoff.astype(float), CUT, atol=5e-5)]
+if provider_tier != "all":
+    scheme = scheme[scheme.provider_id_anon.map(tier_of) == provider_tier]
+if scheme.empty:
+    used = sorted(on.eligibility_cutoff.round(4).unique())
+    refuse(NAME, [f"cutoff = {cutoff}: no provider runs a scheme with cutoff {CUT} "
+                  f"(provider_tier = {provider_tier!r}); cutoffs in lookup_contextual_policy: "
+                  f"{used}"])  # fmt: skip
+cycles = set(ex.read("ucas_applicant", columns=["application_cycle"]).application_cycle)
+problems = [f"cohorts[{i}] = {c}: the extract has UCAS cycles {min(cycles)} to {max(cycles)}"
+            for i, c in enumerate(cohorts) if c not in cycles]  # fmt: skip
+POLICY_CYCLES = sorted(int(c) for c in scheme.application_cycle.unique() if c in cohorts)
+if not POLICY_CYCLES:
+    problems.append(f"cohorts = {cohorts} include no cycle with a scheme at cutoff {CUT}; "
+                    f"schemes run in {sorted(scheme.application_cycle.unique())}")  # fmt: skip
+else:
+    first_tax_year, last_tax_year = notebook.tax_year_range(ex)
+    oldest = last_tax_year // 100 - (min(POLICY_CYCLES) - 19)  # born in cycle - 19 at the earliest
+    if "log_earnings" in outcomes and min(earnings_ages) > oldest:
+        problems.append(f"earnings_ages = {earnings_ages}: applicants of cycle "
+                        f"{min(POLICY_CYCLES)} are at most {oldest} by the last tax year "
+                        f"({last_tax_year}); choose younger ages or drop log_earnings")  # fmt: skip
+refuse(NAME, problems)
+
+# %% [markdown]
+# Everyone in an area shares its margin $x$, so a regression discontinuity rests on the areas
+# near the cutoff. From the public area lookup: enough areas on each side beyond the donut
+# (within a fixed bandwidth), and on both sides of each placebo cutoff. Only when all is well
+# are the two folders created.
+
+# %% tags=["checks"]
+problems = []
+areas = ex.read("lookup_area").drop_duplicates("MSOA11CD")
+x_area = 100 * (CUT - areas.young_participation_rate.to_numpy(float))
+reach = FIXED_H if FIXED_H is not None else np.inf
+near = (np.abs(x_area) >= donut) & (np.abs(x_area) <= reach)
+sides = (int((near & (x_area > 0)).sum()), int((near & (x_area < 0)).sum()))
+if min(sides) < MIN_AREAS:
+    problems.append(
+        f"donut = {donut}" + (f", bandwidth = {bandwidth}" if FIXED_H else "")
+        + f": only {min(sides)} areas are left on one side of the cutoff; an RD needs at least "
+        f"{MIN_AREAS} (eligible areas reach {x_area.max():.1f} pp); use a smaller donut"
+    )  # fmt: skip
+for i, c in enumerate(placebo_cutoffs):
+    side = (
+        x_area[(x_area > 0) & (x_area >= donut)]
+        if c > 0
+        else x_area[(x_area < 0) & (x_area <= -donut)]
+    )
+    inner, outer = int((np.abs(side) < abs(c)).sum()), int((np.abs(side) > abs(c)).sum())
+    if min(inner, outer) < MIN_AREAS:
+        problems.append(
+            f"placebo_cutoffs[{i}] = {c}: only {min(inner, outer)} areas on one side of it; "
+            f"a placebo RD needs at least {MIN_AREAS} (areas run from {x_area.min():.1f} to "
+            f"{x_area.max():.1f} pp)"
+        )  # fmt: skip
+refuse(NAME, problems)
+outputs = release.Outputs(output_dir, work_dir, notebook=NAME)
 CLUSTER_COLUMN = {"msoa": "MSOA11CD", "local_authority": "LAD_anon", "none": None}[cluster]
 PREFERRED = f"late_{sample}_{outcomes[0]}"
 
@@ -125,19 +215,25 @@ import warnings
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 from rdrobust import rdrobust
 
 from leokit import derive, did, inference, rd, results, sdc
-from leokit import extract as lx
 from leokit.schema.codes import A_LEVEL_TARIFF
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 pd.set_option("display.width", 120)
-ex = lx.open_parameter(extract)
 print(ex)
+SCHEME_PC = set(zip(scheme.provider_id_anon, scheme.application_cycle))
+EVER = set(scheme.provider_id_anon)
+REDUCTION = scheme.groupby("provider_id_anon").grade_reduction_tariff.first().astype(int)
+PRE_CYCLES = [c for c in cohorts if c < min(scheme.application_cycle)]
+print(
+    f"cutoff {CUT}: {len(EVER)} providers ({provider_tier}) run a scheme with it; "
+    f"policy cycles {POLICY_CYCLES}, earlier cycles {PRE_CYCLES}; offers reduced by "
+    f"{sorted(int(r) for r in REDUCTION.unique())} tariff points"
+)
 
 # %% [markdown]
 # ## 1. Build the analysis file
@@ -166,41 +262,6 @@ def keep(step, frame, unit="AE_ID"):
     flow.append((step, frame[unit].nunique()))
     return frame
 
-
-policy = ex.read("lookup_contextual_policy")
-courses = ex.read("lookup_ucas_course")
-tier_of = courses.drop_duplicates("provider_id_anon").set_index("provider_id_anon")
-tier_of = tier_of.he_provider_tariff_group
-on = policy[policy.contextual_scheme == 1]
-if cutoff is None:
-    # the cutoff most provider-cycles use (the lower quintile boundary in the synthetic world)
-    CUT = float(on.eligibility_cutoff.round(4).value_counts().sort_index().idxmax())
-else:
-    CUT = float(cutoff)
-scheme = on[np.isclose(on.eligibility_cutoff.astype(float), CUT, atol=5e-5)]
-if provider_tier != "all":
-    scheme = scheme[scheme.provider_id_anon.map(tier_of) == provider_tier]
-if scheme.empty:
-    used = sorted(on.eligibility_cutoff.round(4).unique())
-    raise ValueError(
-        f"no provider runs a scheme with cutoff {CUT} (provider_tier = {provider_tier!r}); "
-        f"cutoffs in lookup_contextual_policy: {used}"
-    )
-SCHEME_PC = set(zip(scheme.provider_id_anon, scheme.application_cycle))
-EVER = set(scheme.provider_id_anon)
-REDUCTION = scheme.groupby("provider_id_anon").grade_reduction_tariff.first().astype(int)
-POLICY_CYCLES = sorted(int(c) for c in scheme.application_cycle.unique() if c in cohorts)
-PRE_CYCLES = [c for c in cohorts if c < min(scheme.application_cycle)]
-if not POLICY_CYCLES:
-    raise ValueError(
-        f"cohorts {cohorts} include no cycle with a scheme at cutoff {CUT}; schemes run in "
-        f"{sorted(scheme.application_cycle.unique())}"
-    )
-print(
-    f"cutoff {CUT}: {len(EVER)} providers ({provider_tier}) run a scheme with it; "
-    f"policy cycles {POLICY_CYCLES}, earlier cycles {PRE_CYCLES}; offers reduced by "
-    f"{sorted(int(r) for r in REDUCTION.unique())} tariff points"
-)
 
 # %%
 pmr = ex.read("learner_ae_id_to_pmr_lookup").rename(columns={"PUPILMATCHINGREFANONYMOUS": "PMR"})
@@ -260,8 +321,18 @@ df["x"] = 100 * (CUT - df.young_participation_rate)
 df["eligible"] = (df.x > 0).astype(int)
 df["female"] = (df.applicant_gender_code == "F").astype(int)
 # UCAS codes the quintile of the address on the form: a move since year 11 shows as a mismatch
-agree = (df.applicant_polar4_code == df.polar4_quintile).mean()
-print(f"UCAS POLAR4 quintile equals the year-11 census area's quintile for {agree:.1%}")
+agree = outputs.checked(
+    sdc.safe_stat, df.assign(applicants="applicants",
+                             agree=(df.applicant_polar4_code == df.polar4_quintile).astype(int)),
+    "applicants", "agree", stat="rate", unit="AE_ID",
+)  # fmt: skip
+outputs.table("polar4_agreement", agree, checks=[agree])
+share_agree = float(agree["rate"].iloc[0])
+print(
+    "UCAS POLAR4 quintile equals the year-11 census area's quintile for "
+    + (f"{share_agree:.1%}" if share_agree == share_agree else "all but a few (under 10) "
+       "applicants, or all of them: the share is suppressed by the complement rule")
+)  # fmt: skip
 df["white"] = (df.ethnicgroupmajor == "WHIT").astype(float).where(df.ethnicgroupmajor.notna())
 
 # %% [markdown]
@@ -485,20 +556,17 @@ flow.append(("people in the policy cycles (all_applicants)", len(SAMPLES["all_ap
 flow.append(("... scheme_applicants", len(SAMPLES["scheme_applicants"])))
 flow.append(("... marginal_grade", len(SAMPLES["marginal_grade"])))
 if len(SAMPLES[sample]) < 200:
-    raise ValueError(
-        f"only {len(SAMPLES[sample])} applicants in sample {sample!r}: too few for a "
-        "regression discontinuity; widen `cohorts` or choose another sample"
-    )
+    refuse(NAME, [f"sample = {sample!r}: fewer than 200 applicants in the policy cycles; too "
+                  "few for a regression discontinuity; widen cohorts or choose another sample"])  # fmt: skip
 
 # %% [markdown]
 # Rows kept at each link (people, rounded to 5 as the SRS requires for counts; fewer than 10
 # would be suppressed):
 
 # %%
-flow_table = pd.DataFrame(flow, columns=["step", "people"])
-shown = sdc.round_half_up(flow_table.people.to_numpy(float))
-flow_table["people"] = pd.array(np.where(flow_table.people < sdc.THRESHOLD, np.nan, shown), "Int64")
-print(flow_table.to_string(index=False))
+flow_table = release.round_counts(pd.DataFrame(flow, columns=["step", "people"]), ["people"],
+                                  label="step", title="people kept at each link")  # fmt: skip
+outputs.show("linkage_flow", flow_table, checks=[flow_table])
 
 # %% [markdown]
 # Most applicants link at every step; the few lost are pupils without a year-11 census or KS4
@@ -563,11 +631,13 @@ for y in [o for o in outcomes if o != "enrol_any"]:  # D = 1 implies entry: noth
             results.estimate(
                 f"{short}_{y}", f"OLS of {y} on D, controls: {label}", fit.params["D"],
                 fit.bse["D"], (low, high), int(fit.nobs), truth=truth_of(sample, y, "late"),
+                dof=int(fit.df_resid),
             )
         )  # fmt: skip
 naive = pd.DataFrame(naive).set_index(["outcome", "controls"])
 print(f"OLS of each outcome on D ({sample}, policy cycles):")
-print(naive.round(3).to_string())
+outputs.show("naive_ols", naive.round(3), index=True,
+             models=[r for r in rows if r["name"].startswith("naive_ols")])  # fmt: skip
 
 # %% [markdown]
 # With the usual controls, entering a participating provider looks like it pays several per cent
@@ -681,10 +751,13 @@ def add(name, estimand, s, truth=None, **extra):
 # %% [markdown]
 # ### RD plots
 #
-# Each dot is the mean in a bin of the margin $x$ (bins never straddle the cutoff; a bin with
-# fewer than 10 applicants is not drawn, as the SRS requires); the lines are local fits with
-# the estimates' kernel and polynomial, within a bandwidth (here the first stage's; below, each
-# outcome's own). First, the first stage in the headline sample:
+# Each dot is the mean in a bin of the margin $x$, checked by `sdc.safe_bins` as the SRS
+# requires: bins never straddle the cutoff, a bin with fewer than 10 applicants is not drawn,
+# nor a share with fewer than 10 applicants with or without the outcome (the complement rule).
+# The lines are local fits with the estimates' kernel and polynomial, within a bandwidth (here
+# the first stage's; below, each outcome's own), drawn only over the checked bins, never out
+# to one applicant's extreme value. Each figure is released with the table of its bins.
+# First, the first stage in the headline sample:
 
 # %%
 FIRST = {
@@ -708,25 +781,35 @@ KERNEL_W = {
 }[kernel]
 
 
+# the plotting window comes from the bandwidth and the public area lookup, never from one
+# applicant's extreme value
+X_REACH = float(np.abs(x_area).max())
+
+
 def rd_panel(ax, frame, y, label, h):
+    """Checked bin means (sdc.safe_bins: threshold, complement for rates, class, dominance)
+    and local fits drawn only over the checked bins within the bandwidth. Returns the bins."""
     d = frame.dropna(subset=[y])
-    lim = min(max(3 * h, 6.0), d.x.abs().max())
-    width = lim / 10
-    d = d[d.x.abs() <= lim]
-    j = np.floor(d.x / width)
-    g = d.groupby(j).agg(x=("x", "mean"), y=(y, "mean"), n=(y, "size"))
-    g = g[g.n >= sdc.THRESHOLD]
-    ax.plot(g.x, g.y, "o", color="tab:blue", ms=4)
-    for side in (d.x < 0, d.x >= 0):
-        s = d[side & (d.x.abs() <= h)]
-        w = KERNEL_W(s.x / h)
-        coef = np.polyfit(s.x, s[y], polynomial, w=np.sqrt(w))
-        grid = np.linspace(s.x.min(), s.x.max(), 50)
+    lim = min(max(3 * h, 6.0), X_REACH)
+    right = np.linspace(lim / 10, lim, 10)  # ten bins a side; 0 exactly an edge
+    edges = np.concatenate([-right[::-1], [0.0], right])
+    bins = outputs.checked(sdc.safe_bins, d, "x", y, edges, unit="AE_ID", cutoff=0.0)
+    ax.plot(bins.x_centre, bins["mean"], "o", color="tab:blue", ms=4)
+    for side, span in bins.attrs["fit_range"].items():
+        if span is None:
+            continue
+        lo, hi = max(span[0], -h), min(span[1], h)
+        s = d[(d.x >= lo) & (d.x <= hi) & ((d.x < 0) if side == "below" else (d.x >= 0))]
+        if hi <= lo or s.x.nunique() <= polynomial:
+            continue
+        coef = np.polyfit(s.x, s[y], polynomial, w=np.sqrt(KERNEL_W(s.x / h)))
+        grid = np.linspace(lo, hi, 50)
         ax.plot(grid, np.polyval(coef, grid), color="tab:red")
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_title(label, fontsize=10)
     ax.set_xlabel("home area's rate below the cutoff (pp)")
     ax.set_ylabel("share of applicants" if y != "log_earnings" else "mean log pay (log points)")
+    return bins.assign(outcome=y)
 
 
 head = SAMPLES[sample]
@@ -735,13 +818,12 @@ H_FS = float(fs_fit.bws.iloc[0, 0])
 
 # %% tags=["nbval-ignore-output"]
 fig, axes = plt.subplots(3, 2, figsize=(9, 9.5))
-for ax, (y, label) in zip(axes.ravel(), FIRST.items()):
-    rd_panel(ax, head, y, label, H_FS)
+panels = [rd_panel(ax, head, y, label, H_FS) for ax, (y, label) in zip(axes.ravel(), FIRST.items())]
 axes.ravel()[-1].axis("off")
 fig.suptitle(f"First stage at the cutoff ({sample}, policy cycles)")
 fig.tight_layout()
-Path(output_dir).mkdir(parents=True, exist_ok=True)
-fig.savefig(Path(output_dir) / "rd_first_stage.png", dpi=120)
+outputs.figure("rd_first_stage", fig, table=pd.concat(panels, ignore_index=True), checks=panels,
+               description="RD plots of the first stage: checked bin means, fits within h")  # fmt: skip
 plt.show()
 
 # %% [markdown]
@@ -751,14 +833,16 @@ plt.show()
 # %% tags=["nbval-ignore-output"]
 n_panels = len(outcomes)
 fig, axes = plt.subplots((n_panels + 1) // 2, 2, figsize=(9, 3.2 * ((n_panels + 1) // 2)))
+panels = []
 for ax, y in zip(axes.ravel(), outcomes):
     h_y = float(rd_fit(head, y, fuzzy="D")[0].bws.iloc[0, 0])
-    rd_panel(ax, head, y, LABEL[y], h_y)
+    panels.append(rd_panel(ax, head, y, LABEL[y], h_y))
 for ax in axes.ravel()[n_panels:]:
     ax.axis("off")
 fig.suptitle(f"Outcomes at the cutoff ({sample}, policy cycles)")
 fig.tight_layout()
-fig.savefig(Path(output_dir) / "rd_outcomes.png", dpi=120)
+outputs.figure("rd_outcomes", fig, table=pd.concat(panels, ignore_index=True), checks=panels,
+               description="RD plots of the outcomes: checked bin means, fits within h")  # fmt: skip
 plt.show()
 
 # %% [markdown]
@@ -805,7 +889,8 @@ for name in SAMPLES:
     t = table[table["sample"] == name].set_index(["kind", "outcome"])
     t = t[["estimate", "se", "ci", "h", "N", "areas", "first_stage", "F", "truth"]]
     print(f"\n{name}: estimate (conventional), robust SE and 95% CI, h in pp, N within h")
-    print(t.round(3).to_string())
+    outputs.show(f"rd_estimates_{name}", t.round(3), index=True,
+                 models=[r for r in rows if r.get("sample") == name])  # fmt: skip
 
 # %% [markdown]
 # **Reading the table.** The first stage is large and precise in every sample: eligibility
@@ -873,7 +958,9 @@ ax.set_xlabel("area's rate below the cutoff (pp); eligible to the right")
 ax.set_ylabel("density of areas (per pp)")
 ax.set_title("Areas (MSOAs) by participation rate: no bunching at the cutoff")
 fig.tight_layout()
-fig.savefig(Path(output_dir) / "density_areas.png", dpi=120)
+outputs.figure("density_areas", fig, table=pd.DataFrame({"midpoint": mid, "height": height}),
+               public="areas' young participation rates (OfS POLAR4 MSOA file, via lookup_area); "
+               "no LEO records", description="density of areas by the margin x")  # fmt: skip
 plt.show()
 
 # %% [markdown]
@@ -899,15 +986,16 @@ BALANCE = {
     "white": "white British (census)",
     "KS4_IDACI": "IDACI score of the home LSOA",
 }
-balance = []
+balance, balance_models = [], []
 for y, label in BALANCE.items():
     fit, d = rd_fit(head, y)
     s = summary(fit, d)
     balance.append({"characteristic": label, "jump": s["estimate"], "se": s["se"],
                     "ci_low": s["ci"][0], "ci_high": s["ci"][1], "h": s["h"],
                     "N": int(sdc.round_half_up(float(s["n"])))})  # fmt: skip
+    balance_models.append(dict(s, name=f"balance {y}"))
 balance = pd.DataFrame(balance).set_index("characteristic")
-print(balance.round(3).to_string())
+outputs.show("rd_balance", balance.round(3), models=balance_models, index=True)
 rejected = int(((balance.ci_low > 0) | (balance.ci_high < 0)).sum())
 print(f"intervals excluding zero: {rejected} of {len(balance)}")
 
@@ -928,7 +1016,7 @@ print(f"intervals excluding zero: {rejected} of {len(balance)}")
 # (the areas most exposed to measurement error in the index).
 
 # %%
-placebo = []
+placebo, placebo_models = [], []
 for c in placebo_cutoffs:
     side = head[head.x > 0] if c > 0 else head[head.x < 0]
     for y in ("D", outcomes[0]):
@@ -942,9 +1030,10 @@ for c in placebo_cutoffs:
                         "ci": f"[{s['ci'][0]:.3f}, {s['ci'][1]:.3f}]",
                         "covers 0": s["ci"][0] <= 0 <= s["ci"][1], "areas": s["areas"],
                         "N": int(sdc.round_half_up(float(s["n"])))})  # fmt: skip
+        placebo_models.append(dict(s, name=f"placebo {c:+.1f} {y}"))
 if placebo:
     placebo = pd.DataFrame(placebo)
-    print(placebo.round(3).to_string(index=False))
+    outputs.show("rd_placebo_cutoffs", placebo.round(3), models=placebo_models)
     print(f"placebo intervals excluding zero: {(~placebo['covers 0']).sum()} of {len(placebo)}")
 else:
     print("no placebo cutoffs (`placebo_cutoffs` is empty)")
@@ -969,7 +1058,7 @@ variants = {
     "donut 0.5 pp": {"donut": 0.5},
     "donut 1 pp": {"donut": 1.0},
 }
-sens = []
+sens, sens_models = [], []
 for label, v in variants.items():
     for what, base_row, fuzzy, y in (
         ("first stage", main_fs, None, "D"),
@@ -982,12 +1071,13 @@ for label, v in variants.items():
         sens.append({"variant": label, "estimate of": what, "estimate": s["estimate"],
                      "ci": f"[{s['ci'][0]:.3f}, {s['ci'][1]:.3f}]", "h": s["h"],
                      "N": int(sdc.round_half_up(float(s["n"])))})  # fmt: skip
+        sens_models.append(dict(s, name=f"{what}, {label}"))
 sens = (
     pd.DataFrame(sens)
     .set_index(["estimate of", "variant"])
     .sort_index(level=0, sort_remaining=False)
 )
-print(sens.round(3).to_string())
+outputs.show("rd_sensitivity", sens.round(3), models=sens_models, index=True)
 
 # %% [markdown]
 # The first stage barely moves across bandwidths, polynomials and donuts. The LATE moves a
@@ -1042,13 +1132,14 @@ if PRE_CYCLES:
             results.estimate(
                 f"pre_policy_jump_{y}", f"jump at the cutoff before the schemes ({y})",
                 res["jump before"], fit.bse["eligible"], (low, high), int(res["N before"]),
-                truth=0.0 if TRUTH else None,
+                truth=0.0 if TRUTH else None, dof=int(fit.df_resid),
             )
         )  # fmt: skip
     did_table = pd.DataFrame(did_rows).T
     numeric = ["jump before", "jump with schemes", "difference", "se"]
     did_table[numeric] = did_table[numeric].astype(float)
-    print(did_table.round(3).to_string())
+    outputs.show("difference_in_discontinuities", did_table.round(3), index=True,
+                 models=[r for r in rows if r["name"].startswith("pre_policy_jump_")])  # fmt: skip
 else:
     print("no cycle before the schemes in `cohorts`: the difference in discontinuities is skipped")
 
@@ -1087,15 +1178,16 @@ entrants = entrants.merge(
 )
 entrants["contextual"] = entrants.reduced.fillna(False).astype(int)  # clearing: standard
 entrants["group"] = np.where(entrants.contextual == 1, "contextual", "standard")
-uni, reports = {}, []
+uni, uni_checks = {}, []
 for y in ["dropout_year1", "continue_year2", "good_degree", "entry_tariff"]:
-    stat = sdc.safe_stat(entrants, "group", y, stat="mean")
+    stat = outputs.checked(sdc.safe_stat, entrants, "group", y, stat="mean", unit="AE_ID")
     uni[y] = stat.set_index("group")["mean"]
-    reports.append(sdc.report_of(stat))
+    uni_checks.append(stat)
 uni_table = pd.DataFrame(uni)
-uni_table["N"] = sdc.safe_counts(entrants, "group").set_index("group")["count"].astype("Int64")
-print(uni_table.round(3).to_string())
-print(reports[0])
+uni_n = outputs.checked(sdc.safe_counts, entrants, "group", unit="AE_ID", name="N")
+uni_table["N"] = uni_n.set_index("group")["N"].astype("Int64")
+outputs.show("university_view", uni_table.round(3), checks=uni_checks + [uni_n], index=True,
+             description="entrants at participating providers: contextual and standard")  # fmt: skip
 
 # %%
 G = entrants.provider.nunique()
@@ -1131,6 +1223,7 @@ for y in ["dropout_year1", "continue_year2", "good_degree"]:
         results.estimate(
             f"raw_gap_{y}", f"contextual minus standard entrants, within provider x cycle ({y})",
             jack["estimate"], jack["se"], (low, high), len(entrants), n_clusters=G,
+            dof=len(entrants) - cells.nunique() - 1,
         )
     )  # fmt: skip
 print(
@@ -1139,7 +1232,9 @@ print(
     + ("CV3 SE, t(G-1) 95% CI" if G >= 3 else "robust SE, no provider clustering with G < 3")
     + ") beside the RD LATE"
 )
-print(pd.DataFrame(gaps).T.astype(float).round(3).to_string())
+outputs.show("raw_gap_and_late", pd.DataFrame(gaps).T.astype(float).round(3), index=True,
+             models=[r for r in rows if r["name"].startswith("raw_gap_")
+                     or r["name"] in [f"late_{sample}_{y}" for y in gaps]])  # fmt: skip
 
 # %% [markdown]
 # The signs disagree. Contextual entrants drop out **more** often than standard entrants at
@@ -1161,25 +1256,35 @@ print(pd.DataFrame(gaps).T.astype(float).round(3).to_string())
 entrants["needed_reduction"] = (
     (entrants.contextual == 1) & (entrants.entry_tariff < entrants.standard_offer_tariff)
 ).astype(int)
-off = entrants[entrants.needed_reduction == 0]
-switched = pd.DataFrame(
-    {
-        "with contextual offers": entrants[["continue_year2", "good_degree"]].mean(),
-        "switched off": off[["continue_year2", "good_degree"]].mean(),
-    }
-)
-switched["composition effect"] = switched.iloc[:, 0] - switched.iloc[:, 1]
-share = entrants.needed_reduction.mean()
-print(switched.round(4).to_string())
+# the two groups' rates are checked (each needs 10 entrants with and without the outcome);
+# the metric with the scheme on is their average weighted by the rounded counts, so nothing
+# here says more than the checked rates and counts
+needed = entrants.assign(needed=np.where(entrants.needed_reduction == 1, "needed", "did not"))
+need_checks = [outputs.checked(sdc.safe_stat, needed, "needed", y, stat="rate", unit="AE_ID")
+               for y in ("continue_year2", "good_degree")]  # fmt: skip
+by_need = dict(zip(("continue_year2", "good_degree"), (t.set_index("needed") for t in need_checks)))
+switched = {}
+for y, t in by_need.items():
+    n0, n1, r0, r1 = t.n["did not"], t.n.get("needed", 0.0), t.rate["did not"], t.rate.get("needed")
+    with_scheme = (n0 * r0 + n1 * r1) / (n0 + n1) if n1 > 0 and r1 == r1 else np.nan
+    switched[y] = {"with contextual offers": with_scheme, "switched off": r0,
+                   "composition effect": with_scheme - r0}  # fmt: skip
+switched = pd.DataFrame(switched).T
+counts_need = by_need["continue_year2"].n
+share = counts_need.get("needed", np.nan) / counts_need.sum()
+outputs.show("switched_off", switched.round(4), index=True,
+             checks=need_checks,
+             description="provider metrics with and without the entrants who needed the "
+             "reduction")  # fmt: skip
 print(
     f"entrants who needed the reduction: {share:.1%} of entrants at participating providers "
-    f"(N = {sdc.round_half_up(float(entrants.needed_reduction.sum())):.0f})"
+    f"(N = {counts_need.get('needed', np.nan):.0f}, rounded)"
 )
 rows.append(
     results.estimate(
         "composition_continuation", "provider continuation rate: with minus without the "
-        "contextual entrants who needed the reduction", switched.iloc[0, 2], None,
-        (None, None), len(entrants),
+        "contextual entrants who needed the reduction", switched.loc["continue_year2",
+        "composition effect"], None, (None, None), len(entrants),
     )
 )  # fmt: skip
 
@@ -1226,7 +1331,12 @@ panel = (
 panel["first_cycle"] = panel.provider.map(first_cycle).fillna(0)
 cohort_sizes = panel.drop_duplicates("provider").first_cycle.value_counts().sort_index()
 print("providers by first scheme cycle (0 = never; public information):")
-print(cohort_sizes.rename(lambda c: "never" if c == 0 else int(c)).to_string())
+cohort_sizes = cohort_sizes.rename(lambda c: "never" if c == 0 else int(c)).rename("providers")
+outputs.show("scheme_adoption", cohort_sizes.to_frame(), index=True,
+             public="providers' scheme start years (lookup_contextual_policy, from providers' "
+             "published admissions policies)")  # fmt: skip
+# the event-study estimates rest on every entrant at these providers (provider x cycle means)
+EVENT_MODEL = {"n": int(panel.entrants.sum()), "n_clusters": int(panel.provider.nunique())}
 events = {}
 for y in ("eligible_share", "continuation"):
     gt = did.att_gt(panel, y, "provider", "application_cycle", "first_cycle", control="never")
@@ -1238,11 +1348,12 @@ for y in ("eligible_share", "continuation"):
             "(Callaway-Sant'Anna, never-adopters as controls, post-adoption average)",
             overall["estimate"], overall["se"], overall["ci"], overall["n_units"],
             ci_bootstrap=list(overall["ci_bootstrap"]), n_treated=overall["n_treated"],
-            dropped_providers=len(gt.dropped),
+            dropped_providers=len(gt.dropped), n_entrants=EVENT_MODEL["n"],
         )
     )  # fmt: skip
     print(f"\n{y}: effect by cycles since adoption (event), 95% CI (t) and uniform band")
-    print(ev.set_index("event").round(3).to_string())
+    outputs.show(f"event_study_{y}", ev.set_index("event").round(3), index=True,
+                 models=[dict(EVENT_MODEL, name=f"event study {y}")])  # fmt: skip
     print(
         f"post-adoption average {overall['estimate']:.3f} (SE {overall['se']:.3f}); "
         f"{overall['n_treated']} adopters, {overall['n_units']} providers"
@@ -1266,7 +1377,9 @@ for ax, (y, ev) in zip(axes, events.items()):
 axes[0].legend(fontsize=8)
 fig.suptitle("Event study of scheme adoption (Callaway-Sant'Anna, never-adopters as controls)")
 fig.tight_layout()
-fig.savefig(Path(output_dir) / "event_study.png", dpi=120)
+outputs.figure("event_study", fig, models=[dict(EVENT_MODEL, name="event study")],
+               table=pd.concat([ev.assign(outcome=y) for y, ev in events.items()]),
+               description="the event-study tables as a figure")  # fmt: skip
 plt.show()
 
 # %% [markdown]
@@ -1328,23 +1441,21 @@ plt.show()
 #
 # ## 9. Disclosure control
 #
-# Every count shown is rounded to 5 with cells under 10 suppressed (`leokit.sdc`: the linkage
-# flow, N in every table). Binned means in the RD plots with fewer than 10 applicants are not
-# drawn. The university table goes through `sdc.safe_stat` (threshold and dominance). Counts
-# of providers by adoption cycle come from the public policy lookup. For model output the SRS
-# rules of thumb ask for at least 10 people behind each estimate; for an RD the people that
-# matter are those within the bandwidth **on each side**, in at least 10 areas. The cell below
-# checks every RD estimate in `results.json` and lists what would have to be withheld.
+# Every table and figure above was registered with `outputs` (`leokit.release`) as it was shown.
+# Counts are rounded to 5 with cells under 10 suppressed (`leokit.sdc`: the linkage flow, N in
+# every table). The RD plots show bins checked by `sdc.safe_bins` (at least 10 applicants, and
+# for shares at least 10 with and 10 without the outcome), and their fitted lines stop at the
+# checked bins, never at one applicant's extreme value. The university table goes through
+# `sdc.safe_stat`. Counts of providers by adoption cycle and the density of areas come from
+# public lookups. For model output the SRS rules of thumb ask for at least 10 people behind each
+# estimate; for an RD the people that matter are those within the bandwidth **on each side**,
+# which `outputs` checks for every estimate shown, and we also ask for at least 10 areas.
 
 # %%
-withheld = []
-for r in rows:
-    if "n_left" in r and min(r["n_left"], r["n_right"]) < sdc.THRESHOLD:
-        withheld.append((r["name"], "fewer than 10 applicants on one side within the bandwidth"))
-    if "areas" in r and r["areas"] < sdc.THRESHOLD:
-        withheld.append((r["name"], "fewer than 10 areas within the bandwidth"))
+print(outputs.summary().to_string(index=False))
+few_areas = [r["name"] for r in rows if "areas" in r and r["areas"] < sdc.THRESHOLD]
+print("RD estimates resting on fewer than 10 areas:", few_areas or "none")
 small_cells = int((panel.entrants < sdc.THRESHOLD).sum())
-print("withheld:", withheld or "nothing")
 print(
     f"provider x cycle cells with fewer than 10 entrants (used in design B, never shown): "
     f"{small_cells}"
@@ -1361,12 +1472,15 @@ print(
 # %%
 
 # %% tags=["solution"]
-has_pay = head.assign(has_pay=head.log_earnings.notna().astype(int))
+has_pay = head.assign(has_pay=head.log_earnings.notna().astype(int), sample=sample)
 fit, d = rd_fit(has_pay, "has_pay")
 s = summary(fit, d)
+pay_rate = outputs.checked(sdc.safe_stat, has_pay, "sample", "has_pay", stat="rate", unit="AE_ID")
+outputs.table("exercise_has_pay", pay_rate, checks=[pay_rate],
+              models=[dict(s, name="jump in having pay")])  # fmt: skip
 print(
     f"jump in having pay at ages {earnings_ages}: {s['estimate']:.3f} "
-    f"[{s['ci'][0]:.3f}, {s['ci'][1]:.3f}]; mean {has_pay.has_pay.mean():.3f}"
+    f"[{s['ci'][0]:.3f}, {s['ci'][1]:.3f}]; mean {float(pay_rate['rate'].iloc[0]):.3f}"
 )
 # Here the interval covers zero: eligibility does not visibly change who is in sustained
 # employment at these ages, so the pay comparison is between comparable groups. Had it
@@ -1425,8 +1539,10 @@ print(
 # %% [markdown]
 # ## Results file
 #
-# `results.json` in `output_dir` (one shape for every notebook) and the estimation sample for
-# cross-checks in R or Stata (pseudonymised keys only; in the SRS it stays in your project area).
+# `results.json` in `output_dir` (one shape for every notebook), and the estimation sample for
+# cross-checks in R or Stata in `work_dir`: it is record-level (pseudonymised keys), so it stays
+# in your project area and never goes to output checking. `outputs.finish()` writes the
+# output-checking report and refuses if `output_dir` holds anything that was not checked.
 
 # %%
 sample_columns = ["AE_ID", "application_cycle", "MSOA11CD", "LAD_anon", "cl", "x", "eligible"]
@@ -1435,7 +1551,10 @@ sample_columns += ["scheme_applicant"]
 sample_columns += ["ever_applicant", "marginal_on", "marginal_ever", "KS4_PTSCNEWE"]
 sample_columns += ["pred_tariff", "KS4_FSM", "female", "log_earnings", "dropout_year1"]
 sample_columns += ["continue_year2", "good_degree", "enrol_any"]
-out = df[sample_columns].assign(policy_cycle=POLICY.astype(int), pre_cycle=PRE.astype(int))
-out.to_parquet(Path(output_dir) / "estimation_sample.parquet", index=False)
-path = results.write(output_dir, "02_contextual_offers", PARAMETERS, rows)
-print("wrote", Path(path).name, "with", len(rows), "estimates; preferred:", PREFERRED)
+estimation_sample = df[sample_columns].assign(
+    policy_cycle=POLICY.astype(int), pre_cycle=PRE.astype(int)
+)
+estimation_sample.to_parquet(Path(work_dir) / "estimation_sample.parquet", index=False)
+outputs.results(PARAMETERS, rows)
+print(len(rows), "estimates in results.json; preferred:", PREFERRED)
+print(outputs.finish())

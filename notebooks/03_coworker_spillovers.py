@@ -40,7 +40,8 @@
 # Where the data is: a synthetic folder or DuckDB file. In the SRS use a dict:
 # {"odbc": "DRIVER={SQL Server};SERVER=...;Trusted_Connection=yes", "schema": "<project>"}
 extract = "../data_synthetic"
-output_dir = "../output/03_coworker_spillovers"
+output_dir = "../output/03_coworker_spillovers"  # only checked outputs
+work_dir = "../work/03_coworker_spillovers"  # record-level files, never released
 tax_years = [200910, 202021]  # first and last tax year of the panel
 age_range = [19, 64]  # ages (at the start of the tax year) kept
 min_enterprise_size = 0  # employees on the IDBR (lower end of the band); 0 keeps every enterprise
@@ -55,14 +56,21 @@ share_change = 0.10  # rise in the graduate share priced by the taxpayer module:
 # ## Check the parameters
 #
 # papermill only warns about a name this notebook does not have, so a misspelt parameter would
-# silently leave the default in place. This cell stops with one message listing every problem.
+# silently leave the default in place. This cell stops with one message listing every problem,
+# before any data are loaded: unknown names and bad values, folders that cannot be written
+# (`work_dir`, for record-level files, must lie outside `output_dir`, which holds only what may
+# leave the SRS), tax years and ages the extract does not cover, and an instrument the extract
+# cannot supply.
 
-# %%
-from leokit.params import Param, ParameterError, check
+# %% tags=["checks"]
+from leokit import extract as lx
+from leokit import notebook, release
+from leokit.params import Param, pair_problems, refuse
 
 SPEC = {
     "extract": Param((str, dict), help="a folder, a DuckDB file, or SRS connection settings"),
-    "output_dir": Param(str, nonempty=True),
+    "output_dir": Param(str, nonempty=True, help="folder for checked outputs"),
+    "work_dir": Param(str, nonempty=True, help="folder for record-level files"),
     "tax_years": Param(list, each=Param(int, between=(200405, 202526)), help="[first, last]"),
     "age_range": Param(list, each=Param(int, between=(16, 70)), help="[youngest, oldest]"),
     "min_enterprise_size": Param(int, between=(0, 1000)),
@@ -73,21 +81,48 @@ SPEC = {
     "tax_year": Param(int, between=(201011, 202526)),
     "share_change": Param(float, between=(0.01, 0.5)),
 }
-PARAMETERS = check(globals(), SPEC, notebook="03_coworker_spillovers")
-problems = []
-if len(tax_years) != 2 or tax_years[0] > tax_years[-1]:
-    problems.append(f"tax_years = {tax_years}: give [first, last] with first <= last")
+PARAMETERS = notebook.check(globals(), SPEC, "03_coworker_spillovers")
+NAME = "03_coworker_spillovers"
+problems = pair_problems("tax_years", tax_years) + pair_problems("age_range", age_range)
 if any(y % 100 != (y // 100 + 1) % 100 for y in tax_years + [tax_year]):
     problems.append(
         f"tax_years = {tax_years}, tax_year = {tax_year}: tax years are written YYYYyy, "
         "e.g. 201819 for 6 April 2018 to 5 April 2019"
     )
-if len(age_range) != 2 or age_range[0] > age_range[-1]:
-    problems.append(f"age_range = {age_range}: give [youngest, oldest] with youngest <= oldest")
-if problems:
-    raise ParameterError(
-        "bad parameters for 03_coworker_spillovers:\n  - " + "\n  - ".join(problems)
+refuse(NAME, problems)
+
+# %% [markdown]
+# Then what only the extract can tell (its tax years, and the birth years in the census, read
+# from two columns); only when all is well are the two folders created.
+
+# %% tags=["checks"]
+import pyarrow as pa
+
+# Binder allows 1 GB. pyarrow's default memory pool (mimalloc) keeps what the Parquet reads
+# used; jemalloc's hands it back. Chosen before the first read.
+try:
+    pa.set_memory_pool(pa.jemalloc_memory_pool())
+except NotImplementedError:  # a pyarrow built without jemalloc
+    pa.set_memory_pool(pa.system_memory_pool())
+ex = lx.open_parameter(extract)
+first_year_in_data, last_year_in_data = notebook.tax_year_range(ex)
+if tax_years[1] < first_year_in_data or tax_years[0] > last_year_in_data:
+    problems.append(f"tax_years = {tax_years}: the data run from {first_year_in_data} to "
+                    f"{last_year_in_data}")  # fmt: skip
+else:  # the ages anyone in the extract can have within those tax years
+    births = ex.read("spring_census", columns=["yearofbirth"]).yearofbirth.dropna()
+    seen = (max(tax_years[0], first_year_in_data) // 100 - int(births.max()),
+            min(tax_years[1], last_year_in_data) // 100 - int(births.min()))  # fmt: skip
+    if age_range[1] < seen[0] or age_range[0] > seen[1]:
+        problems.append(f"age_range = {age_range}: people in the extract are {seen[0]} to "
+                        f"{seen[1]} in tax_years {tax_years}")  # fmt: skip
+if instrument and not ex.has("lookup_placement_scheme"):
+    problems.append(
+        "instrument = True needs lookup_placement_scheme, which exists only in the synthetic "
+        "extract: on the real views set instrument = False (or build an instrument: section 8)"
     )
+refuse(NAME, problems)
+outputs = release.Outputs(output_dir, work_dir, notebook=NAME)
 PREFERRED = {
     ("coworkers", True): "theta_iv",
     ("coworkers", False): "theta_akm",
@@ -122,21 +157,12 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from leokit import derive, inference, results, sdc, tax
-from leokit import extract as lx
 from leokit.schema.codes import FIRST_DEGREE_QUALS
 
 # pyfixest announces the singletons it drops; the notebook counts them itself (section 4)
 warnings.filterwarnings("ignore", module="pyfixest")
 warnings.filterwarnings("ignore", category=FutureWarning)
 pd.set_option("display.width", 120)
-
-
-# Binder allows 1 GB. pyarrow's default memory pool (mimalloc) keeps what the Parquet reads
-# used; jemalloc's hands it back
-try:
-    pa.set_memory_pool(pa.jemalloc_memory_pool())
-except NotImplementedError:  # a pyarrow built without jemalloc
-    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def release_memory():
@@ -150,7 +176,6 @@ def release_memory():
         pass
 
 
-ex = lx.open_parameter(extract)
 print(ex)
 
 # %% [markdown]
@@ -250,7 +275,6 @@ def leave_one_out_share(frame, group):
 
 
 earn = ex.read("leo_earnings", columns=["Edukey", "TaxYear", "Earnings", "main_enterprise"])
-last_year_in_data, first_year_in_data = int(earn.TaxYear.max()), int(earn.TaxYear.min())
 # text keys cost memory (Binder has 1 GB): the person as AE_ID, the enterprise as a category
 earn["AE_ID"] = earn.pop("Edukey").map(to_person)
 earn["main_enterprise"] = earn.main_enterprise.astype("category")
@@ -266,11 +290,6 @@ panel = keep("... EDUKEY linked to a person (AE_ID)", panel)
 panel = keep("... with education records (degree status known)", panel[panel.seen])
 panel = keep("... with at least one other seen co-worker", panel[panel.S.notna()])
 in_years = panel.TaxYear.between(*tax_years)
-if not in_years.any():
-    raise ValueError(
-        f"no earnings in tax_years = {tax_years}: the data run from {first_year_in_data} "
-        f"to {last_year_in_data}"
-    )
 panel = keep(f"... in tax years {tax_years[0]} to {tax_years[1]}", panel[in_years])
 del earn, in_years
 
@@ -359,12 +378,7 @@ panel = keep(
 )
 if ex.has("lookup_placement_scheme"):
     scheme = ex.read("lookup_placement_scheme")
-elif instrument:
-    raise ParameterError(
-        "instrument = True needs lookup_placement_scheme, which exists only in the synthetic "
-        "extract: on the real views set instrument = False (or build an instrument: section 8)"
-    )
-else:  # the real views: no scheme, no instrument
+else:  # the real views: no scheme, no instrument (the check cell refused instrument = True)
     scheme = pd.DataFrame({"ENTKEY": pd.Series([], dtype=object),
                            "TaxYear": pd.Series([], dtype="int64"), "scheme": pd.Series([], dtype=float)})  # fmt: skip
 scheme = scheme.rename(columns={"ENTKEY": "main_enterprise"})
@@ -396,10 +410,11 @@ panel = panel.loc[largest, ["AE_ID", "main_enterprise", "TaxYear", "Earnings", "
                             "legalstatus", "Z", "Z_next"]]  # fmt: skip
 panel = keep("... in the largest connected set", panel)
 if len(panel) < 1000:
-    raise ValueError(
-        f"only {len(panel)} person-years are left: widen tax_years or age_range, or lower "
-        "min_enterprise_size"
-    )
+    refuse(NAME, [
+        f"tax_years = {tax_years}, age_range = {age_range}, min_enterprise_size = "
+        f"{min_enterprise_size}: fewer than 1,000 person-years are left; widen tax_years or "
+        "age_range, or lower min_enterprise_size"
+    ])  # fmt: skip
 
 # integer codes for the absorbed effects (faster than text keys) and the regressors
 panel["worker"] = pd.factorize(panel.AE_ID)[0]
@@ -422,13 +437,13 @@ release_memory()
 # cell under 10 would be suppressed):
 
 # %%
-flow_table = pd.DataFrame(flow, columns=["step", "people", "person-years"])
-for col in ("people", "person-years"):
-    n = flow_table[col].to_numpy(float)
-    flow_table[col] = pd.array(
-        np.where(n < sdc.THRESHOLD, np.nan, sdc.round_half_up(n)), dtype="Int64"
-    )
-print(flow_table.to_string(index=False))
+flow_table = release.round_counts(
+    pd.DataFrame(flow, columns=["step", "people", "person-years"]),
+    ["people", "person-years"],
+    label="step",
+    title="people and person-years kept at each step",
+)
+outputs.show("linkage_flow", flow_table, checks=[flow_table])
 print(f"\n{n_sets} connected set(s) of workers and enterprises before the last step")
 
 # %% [markdown]
@@ -446,11 +461,12 @@ print(f"\n{n_sets} connected set(s) of workers and enterprises before the last s
 
 # %%
 BAND_ORDER = ["0-4", "5-9", "10-19", "20-49", "50-99", "100-249", "250-499", "500-999", "1000+"]
-firms_by_band = sdc.safe_counts(panel, "Employees", unit="main_enterprise", name="enterprises")
-share_by_band = sdc.safe_stat(panel, "Employees", "S", stat="mean", unit="main_enterprise")
-pay_by_band = sdc.safe_stat(
-    panel, "Employees", "Earnings", stat="median", unit="AE_ID", round_to=100
-)
+firms_by_band = outputs.checked(sdc.safe_counts, panel, "Employees", unit="main_enterprise",
+                                name="enterprises")  # fmt: skip
+share_by_band = outputs.checked(sdc.safe_stat, panel, "Employees", "S", stat="mean",
+                                unit="main_enterprise")  # fmt: skip
+pay_by_band = outputs.checked(sdc.safe_stat, panel, "Employees", "Earnings", stat="median",
+                              unit="AE_ID", round_to=100)  # fmt: skip
 describe = (
     firms_by_band.set_index("Employees")
     .join(share_by_band.set_index("Employees").rename(columns={"n": "n_ent", "mean": "mean S"}))
@@ -460,8 +476,10 @@ describe = (
     .drop(columns="n_ent")
     .reindex([b for b in BAND_ORDER if b in set(panel.Employees)])
 )
-print(describe.to_string(float_format=lambda v: f"{v:,.3f}" if v < 1 else f"{v:,.0f}"))
-print(sdc.report_of(share_by_band))
+outputs.show("exposure_by_size", describe, checks=[firms_by_band, share_by_band, pay_by_band],
+             index=True, float_format=lambda v: f"{v:,.3f}" if v < 1 else f"{v:,.0f}",
+             description="enterprises, mean co-worker degree share and median pay by IDBR "
+             "employment band")  # fmt: skip
 
 # %% [markdown]
 # ## 3. The naive estimate and why it misleads
@@ -519,6 +537,7 @@ class Fitted:
 
     def __init__(self, fit, clusters, seconds):
         self.coef, self.N, self.seconds = fit.coef().copy(), int(fit._N), seconds
+        self.dof = int(fit._N - fit._df_k)  # residual degrees of freedom
         self.se, self.ci, self.G = {}, {}, {}
         for i, cl in enumerate(dict.fromkeys(clusters)):
             if i:
@@ -552,7 +571,7 @@ def add(name, param, fit, rung, absorbed, cluster, **extra):
         results.estimate(
             name, ESTIMAND[param], fit.coef[coef], fit.se[cluster][coef], (low, high), fit.N,
             truth=TRUTH[param], preferred=name == PREFERRED, best_for_estimand=BEST[param] == name,
-            rung=rung, absorbed=absorbed, cluster=cluster, n_clusters=fit.G[cluster],
+            rung=rung, absorbed=absorbed, cluster=cluster, n_clusters=fit.G[cluster], dof=fit.dof,
             se_convention="pyfixest CRV1 default (fixest/reghdfe)", **extra,
         )
     )  # fmt: skip
@@ -660,11 +679,16 @@ if instrument:
                ci=[theta_hat - q * se_iv, theta_hat + q * se_iv],
                ci_rule=f"CR1 SE with t(G*-1) critical values, G* = {g_star:.1f}")  # fmt: skip
     # θ̂ moves by -π̂ per unit error in κ̂, π̂ the IV slope of g S on S: about the graduate share
+    # of person-years, a rate released like any other
+    years = panel[["AE_ID", "degree"]].assign(panel="person-years")
+    grad_share = outputs.checked(sdc.safe_stat, years, "panel", "degree", stat="mean", unit="AE_ID")
+    outputs.table("graduate_share", grad_share, checks=[grad_share])
+    share = float(grad_share["mean"].iloc[0])
     print(
         f"first stage: the scheme raises S by {first_coef:.3f} (cluster-robust F = {first_F:.0f})\n"
         f"two-step: κ̂ = {kappa_hat:.4f} with SE {kappa_se:.4f}; times the graduate share "
-        f"({panel.degree.mean():.2f}) that is about {panel.degree.mean() * kappa_se:.4f}, small "
-        f"next to the SE of θ̂ ({iv.se[CLUSTER[0]]['S']:.4f})"
+        f"({share:.2f}) that is about {share * kappa_se:.4f}, small next to the SE of θ̂ "
+        f"({iv.se[CLUSTER[0]]['S']:.4f})"
     )
 
 # %% [markdown]
@@ -687,7 +711,8 @@ show["n"] = sdc.round_half_up(table.n.to_numpy(float)).astype(int)
 show["n_clusters"] = show.n_clusters.astype(int)
 show["best_for_estimand"] = np.where(show.best_for_estimand, "yes", "")
 show = show.rename(columns={"n": "N", "n_clusters": "G", "best_for_estimand": "best"})
-print(show.round(4).to_string())
+outputs.show("ladder", show.round(4), models=rows, index=True,
+             description="the estimator ladder for theta, kappa and lambda")  # fmt: skip
 
 # %% tags=["nbval-ignore-output"]
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), sharey=False)
@@ -709,8 +734,8 @@ for ax, param in zip(axes, ["theta", "kappa", "lambda"]):
     ax.set_xlabel("log pay per unit share (symlog scale), 95% CI")
 fig.suptitle("Estimator ladder: naive (red) versus preferred (blue) designs")
 fig.tight_layout()
-Path(output_dir).mkdir(parents=True, exist_ok=True)
-fig.savefig(Path(output_dir) / "ladder.png", dpi=120)
+outputs.figure("ladder", fig, table=table[["rung", "estimate", "ci", "truth"]].reset_index(),
+               models=rows, description="the ladder table as a figure")  # fmt: skip
 plt.show()
 
 # %% [markdown]
@@ -729,16 +754,23 @@ singletons = pd.DataFrame(
     index=list(fits),
 )
 singletons["singletons dropped"] = singletons["person-years"] - singletons["used"]
-for col in singletons:
-    singletons[col] = sdc.round_half_up(singletons[col].to_numpy(float)).astype(int)
-print(singletons.to_string())
-movers = panel.groupby("worker").firm.nunique().gt(1).mean()
-home_movers = panel.groupby("worker").msoa.nunique().gt(1).mean()
-print(
-    f"\nworkers: {sdc.round_half_up(panel.worker.nunique()):.0f}, enterprises: "
-    f"{sdc.round_half_up(panel.firm.nunique()):.0f}, MSOAs: {sdc.round_half_up(panel.msoa.nunique()):.0f}; "
-    f"{movers:.0%} of workers change enterprise and {home_movers:.0%} change MSOA in the panel"
-)
+singletons = release.round_counts(singletons, list(singletons), title="person-years by model")
+outputs.show("singletons", singletons, checks=[singletons], index=True)
+# workers, enterprises and areas in the panel, and the shares of workers who move
+moves = panel.groupby("worker").agg(firms=("firm", "nunique"), areas=("msoa", "nunique"))
+moves = pd.DataFrame({"panel": "workers", "worker": moves.index,
+                      "change enterprise": (moves.firms > 1).astype(int).to_numpy(),
+                      "change MSOA": (moves.areas > 1).astype(int).to_numpy()})  # fmt: skip
+in_panel = panel[["worker", "firm", "msoa"]].assign(panel="workers")
+unit_checks = [outputs.checked(sdc.safe_counts, in_panel, "panel", unit=u, name=label)
+               for u, label in (("worker", "workers"), ("firm", "enterprises"), ("msoa", "MSOAs"))]  # fmt: skip
+unit_checks += [outputs.checked(sdc.safe_stat, moves, "panel", col, stat="mean", unit="worker")
+                for col in ("change enterprise", "change MSOA")]  # fmt: skip
+units = pd.concat([c.set_index("panel").iloc[:, -1:] for c in unit_checks], axis=1)
+units.columns = ["workers", "enterprises", "MSOAs", "share changing enterprise",
+                 "share changing MSOA"]  # fmt: skip
+outputs.show("panel_units", units.round(3), checks=unit_checks, counts=["workers", "enterprises", "MSOAs"],
+             formatters={c: "{:.0f}".format for c in ("workers", "enterprises", "MSOAs")})  # fmt: skip
 
 # %% [markdown]
 # ## 5. pyfixest and linearmodels side by side
@@ -822,7 +854,9 @@ for model, (kind, X, absorb) in LM.items():
                          linearmodels_se=float(lm_se[coef]), linearmodels_call=kind,
                          pyfixest_matched_se=float(matched[coef]), one_way_cluster=one_way)  # fmt: skip
 side = pd.DataFrame(side).set_index(["model", "coef"])
-print(side.to_string(float_format="{:.6f}".format))
+outputs.show("packages", side, models=[r for r in rows if r["rung"] in LM], index=True,
+             float_format="{:.6f}".format,
+             description="pyfixest and linearmodels on the same models")  # fmt: skip
 
 # %% [markdown]
 # The coefficients agree to the solver tolerance (well under 1e-6) and, with one-way clusters, the
@@ -852,7 +886,9 @@ if instrument:
     )
     reduced = pd.DataFrame({"estimate": placebo.coef, "SE": placebo.se[CLUSTER[0]]})
     reduced = reduced.join(placebo.ci[CLUSTER[0]]).loc[["Z", "Z_next"]]
-    print(reduced.round(4).to_string())
+    outputs.show("placebo_reduced_form", reduced.round(4), index=True,
+                 models=[{"name": "reduced form with next year's scheme", "n": placebo.N,
+                          "dof": placebo.dof, "n_clusters": placebo.G[CLUSTER[0]]}])  # fmt: skip
     print(f"this year's scheme: reduced form / first stage = "
           f"{placebo.coef['Z'] / first_coef:.3f}, close to θ̂: the IV estimate is this ratio "
           "when both are fitted on the same sample")  # fmt: skip
@@ -897,7 +933,8 @@ if instrument:
     label = {"firm": "enterprise", "worker": "worker"}[cl_name]
     print(f"θ̂ = {theta_hat:.4f}; effective number of {label} clusters G* = {g_star:.1f} of "
           f"{panel[cl_name].nunique():,}")  # fmt: skip
-    print(intervals.round(4).to_string())
+    outputs.show("theta_intervals", intervals.round(4), index=True,
+                 models=[r for r in rows if r["name"] == "theta_iv"])  # fmt: skip
     print(f"wild bootstrap p-value of θ = 0: {ar['p_value']:.3f}")
 
 # %% [markdown]
@@ -973,8 +1010,28 @@ for end in table.ci[main_name]:
 planted = None
 if all(TRUTH[k] is not None for k in exposure_coefs):
     planted = fiscal({k: TRUTH[k] for k in exposure_coefs})
+# the means are magnitudes over people: released through sdc.safe_stat (threshold, dominance)
+per_person = pd.DataFrame({"AE_ID": base.AE_ID.to_numpy(), "scope": "worker-years",
+                           "pay": base.Earnings.to_numpy(float),
+                           "pay_change": est["per_person_pay_change"],
+                           "tax_change": est["per_person_tax_change"]})  # fmt: skip
+t_before, t_after = (tax.tax_and_nics(p, tax_year) for p in
+                     (per_person.pay.to_numpy(), per_person.pay.to_numpy() + est["per_person_pay_change"]))  # fmt: skip
+per_person["tax"] = t_before.to_exchequer.to_numpy()
+for part in ("income_tax", "employee_nics", "employer_nics"):
+    per_person[part + "_change"] = (getattr(t_after, part) - getattr(t_before, part)).to_numpy()
+fiscal_checks = {col: outputs.checked(sdc.safe_stat, per_person, "scope", col, stat="mean",
+                                      unit="AE_ID")
+                 for col in ("pay", "pay_change", "tax", "tax_change", "income_tax_change",
+                             "employee_nics_change", "employer_nics_change")}  # fmt: skip
+fiscal_table = pd.DataFrame({"mean per worker-year (£)": {c: float(t["mean"].iloc[0])
+                                                        for c, t in fiscal_checks.items()}})  # fmt: skip
+outputs.table("taxpayer", fiscal_table.round(2), checks=list(fiscal_checks.values()), index=True,
+              description="mean pay and tax, and their changes, in the last tax year")  # fmt: skip
+est.update(fiscal_table["mean per worker-year (£)"].to_dict())
+people_shown = int(fiscal_checks["pay"]["n"].iloc[0])
 print(
-    f"{len(base):,} person-years in {derive.tax_year_label(last)}, taxed under the "
+    f"{people_shown:,} person-years in {derive.tax_year_label(last)} (rounded), taxed under the "
     f"{derive.tax_year_label(tax_year)} schedule; +{100 * share_change:g} percentage points of the "
     f"{'co-worker' if exposure == 'coworkers' else 'neighbour'} degree share:\n"
     f"  mean pay £{est['pay']:,.0f} rises by £{est['pay_change']:,.0f} "
@@ -1004,18 +1061,16 @@ t_before = tax.tax_and_nics(base.Earnings.to_numpy(float), tax_year).to_excheque
 base["tax"] = t_before
 by_band = {}
 for col in ("Earnings", "pay change", "tax", "tax change"):
-    by_band[col] = sdc.safe_stat(base, "pay band", col, stat="mean", unit="AE_ID").set_index(
-        "pay band"
-    )
-bands = pd.DataFrame({c: v["mean"] for c, v in by_band.items()})
-bands.insert(0, "people", by_band["Earnings"]["n"])
+    by_band[col] = outputs.checked(sdc.safe_stat, base, "pay band", col, stat="mean", unit="AE_ID")
+bands = pd.DataFrame({c: v.set_index("pay band")["mean"] for c, v in by_band.items()})
+bands.insert(0, "people", by_band["Earnings"].set_index("pay band")["n"])
 bands["% pay change"] = 100 * bands["pay change"] / bands["Earnings"]
 bands["% tax change"] = 100 * bands["tax change"] / bands["tax"]
 bands["people"] = bands["people"].astype("Int64")
 pounds = ["Earnings", "pay change", "tax", "tax change"]
-print(bands.rename(columns={c: c + " (£)" for c in pounds}).to_string(
-    formatters={c + " (£)": "{:,.0f}".format for c in pounds}, float_format="{:.2f}".format))  # fmt: skip
-print(sdc.report_of(by_band["tax change"]))
+outputs.show("taxpayer_by_pay_band", bands.rename(columns={c: c + " (£)" for c in pounds}),
+             checks=list(by_band.values()), index=True, float_format="{:.2f}".format,
+             formatters={c + " (£)": "{:,.0f}".format for c in pounds})  # fmt: skip
 
 # %% tags=["nbval-ignore-output"]
 grid = np.linspace(1000, 100000, 400)
@@ -1025,9 +1080,13 @@ fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
 ax1.plot(grid / 1000, 100 * sched.to_exchequer / grid, label="average rate")
 ax1.plot(grid / 1000, 100 * (marg.income_tax + marg.employee_nics + marg.employer_nics),
          label="marginal rate", drawstyle="steps-post")  # fmt: skip
-for q, lab in ((0.25, "p25"), (0.5, "median"), (0.75, "p75")):
-    ax1.axvline(base.Earnings.quantile(q) / 1000, color="grey", ls=":", lw=1)
-    ax1.text(base.Earnings.quantile(q) / 1000, 2, lab, rotation=90, fontsize=8, color="grey")
+# percentiles of pay are released like any other statistic (enough people at each)
+quartiles = [outputs.checked(sdc.safe_stat, per_person, "scope", "pay", stat=q, unit="AE_ID",
+                             round_to=100) for q in ("p25", "median", "p75")]  # fmt: skip
+for check, lab in zip(quartiles, ("p25", "median", "p75")):
+    value = float(check[check.columns[-1]].iloc[0])
+    ax1.axvline(value / 1000, color="grey", ls=":", lw=1)
+    ax1.text(value / 1000, 2, lab, rotation=90, fontsize=8, color="grey")
 ax1.set_xlabel("annual pay (£ thousand)")
 ax1.set_ylabel("income tax + employee and employer NICs, % of pay")
 ax1.set_title(f"Rest-of-UK schedule {derive.tax_year_label(tax_year)}")
@@ -1041,7 +1100,11 @@ ax2.set_ylabel(f"% change, +{100 * share_change:g} points of share")
 ax2.set_title("Revenue rises faster than pay")
 ax2.legend()
 fig.tight_layout()
-fig.savefig(Path(output_dir) / "taxpayer.png", dpi=120)
+behind = pd.concat([bands.reset_index(), pd.DataFrame({
+    "pay percentile": ["p25", "median", "p75"],
+    "pay (£)": [float(c[c.columns[-1]].iloc[0]) for c in quartiles]})], ignore_index=True)  # fmt: skip
+outputs.figure("taxpayer", fig, table=behind, checks=list(by_band.values()) + quartiles,
+               description="the tax schedule with quartiles of pay, and % changes by pay band")  # fmt: skip
 plt.show()
 
 # %% [markdown]
@@ -1089,21 +1152,18 @@ plt.show()
 #
 # ## 9. Disclosure control
 #
-# Counts shown are rounded to 5 and cells under 10 suppressed (linkage flow, singletons, the
-# tables by band); enterprise-level magnitudes (the mean co-worker share by size band) passed the
-# threshold and dominance rules in `sdc.safe_stat`, and so did the means by pay band. Model output
-# follows the SRS rules of thumb: every estimate rests on at least 10 clusters and 10 residual
-# degrees of freedom. The cell below checks the model rules and lists anything to withhold.
+# Every table and figure above was registered with `outputs` (`leokit.release`) as it was shown.
+# Counts are rounded to 5 and cells under 10 suppressed (linkage flow, singletons, units);
+# enterprise-level magnitudes (the mean co-worker share by size band) passed the threshold and
+# dominance rules in `sdc.safe_stat`, and so did the means by pay band, the taxpayer means and
+# the quartiles of pay marked on the figure. Model output follows the SRS rules of thumb: every
+# estimate rests on at least 10 people and 10 residual degrees of freedom, which `outputs`
+# checks (and would refuse to release otherwise). What is registered so far:
 
 # %%
-withheld = []
-for r in rows:
-    if r["n_clusters"] < sdc.THRESHOLD:
-        withheld.append((r["name"], f"only {r['n_clusters']} clusters"))
-    if r["n"] - len(COEF) < sdc.THRESHOLD:
-        withheld.append((r["name"], "fewer than 10 residual degrees of freedom"))
-suppressed = sum(len(sdc.report_of(t)) for t in [share_by_band, pay_by_band, *by_band.values()])
-print("withheld:", withheld or "nothing", f"; cells suppressed in the tables above: {suppressed}")
+print(outputs.summary().to_string(index=False))
+few_clusters = [r["name"] for r in rows if r["n_clusters"] < sdc.THRESHOLD]
+print("estimates resting on fewer than 10 clusters:", few_clusters or "none")
 
 # %% [markdown]
 # ## Exercises
@@ -1139,8 +1199,11 @@ if instrument:
 private = panel[~panel.legalstatus.isin(["5", "6"])]
 fit_private = feols(f"lny ~ gS + N + x2 | {ABSORB_FY}", ["firm"], data=private)
 print(f"κ̂ without the public sector: {fit_private.coef['gS']:.4f} (SE {fit_private.se['firm']['gS']:.4f}); "
-      f"all enterprises: {kappa_hat:.4f}; public-sector person-years left out: "
-      f"{sdc.round_half_up(len(panel) - len(private)):.0f}")  # fmt: skip
+      f"all enterprises: {kappa_hat:.4f}")  # fmt: skip
+sector = panel[["AE_ID"]].assign(sector=np.where(panel.legalstatus.isin(["5", "6"]), "public",
+                                                 "private and other"))  # fmt: skip
+by_sector = outputs.checked(sdc.safe_counts, sector, "sector", name="person-years")
+outputs.show("exercise_sectors", by_sector, checks=[by_sector], float_format="{:.0f}".format)
 # In the synthetic world pay scales are not simulated, so κ is the same in both sectors and the
 # estimate barely moves; on the real data a smaller effect in the public sector is expected.
 
@@ -1170,8 +1233,10 @@ for col in ("extra_pay", "extra_tax"):
     per_firm[col] *= per_firm.n / per_firm.in_panel
 per_firm = per_firm.reset_index().assign(scope="all enterprises")
 for col in ("extra_pay", "extra_tax"):
-    out = sdc.safe_stat(per_firm, "scope", col, stat="mean", unit="main_enterprise", round_to=10)
-    print(out.to_string(index=False, float_format="{:,.0f}".format))
+    per_enterprise = outputs.checked(sdc.safe_stat, per_firm, "scope", col, stat="mean",
+                                     unit="main_enterprise", round_to=10)  # fmt: skip
+    outputs.show(f"exercise_{col}", per_enterprise, checks=[per_enterprise],
+                 float_format="{:,.0f}".format)  # fmt: skip
 # Per enterprise, one more graduate raises co-workers' pay by some £1,000-2,000 a year, and
 # close to half of that goes to the Exchequer: the marginal rate (income tax, employee and
 # employer NICs) on basic-rate pay is about 46%, far above the average rate. It accrues every
@@ -1180,8 +1245,10 @@ for col in ("extra_pay", "extra_tax"):
 # %% [markdown]
 # ## Results file
 #
-# `results.json` in `output_dir` (one shape for every notebook) and the estimation sample for
-# cross-checks in R or Stata (pseudonymised keys only; in the SRS it stays in your project area).
+# `results.json` in `output_dir` (one shape for every notebook), and the estimation sample for
+# cross-checks in R or Stata in `work_dir`: it is record-level (pseudonymised keys), so it stays
+# in your project area and never goes to output checking. `outputs.finish()` writes the
+# output-checking report and refuses if `output_dir` holds anything that was not checked.
 
 # %%
 for key, fx in (("tax_change_per_worker_year", "tax_change"),
@@ -1198,6 +1265,7 @@ for key, fx in (("tax_change_per_worker_year", "tax_change"),
     )  # fmt: skip
 sample_cols = ["AE_ID", "worker", "firm", "firm_year", "spell", "msoa", "year", "lny", "S", "gS",
                "N", "degree", "he_done", "age", "age2", "x2", "Z", "Z_next", "Earnings"]  # fmt: skip
-panel[sample_cols].to_parquet(Path(output_dir) / "estimation_sample.parquet", index=False)
-path = results.write(output_dir, "03_coworker_spillovers", PARAMETERS, rows)
-print("wrote", Path(path).name, "with", len(rows), "estimates; preferred:", PREFERRED)
+panel[sample_cols].to_parquet(Path(work_dir) / "estimation_sample.parquet", index=False)
+outputs.results(PARAMETERS, rows)
+print(len(rows), "estimates in results.json; preferred:", PREFERRED)
+print(outputs.finish())

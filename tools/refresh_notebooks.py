@@ -8,10 +8,12 @@ Each `notebooks/NN_name.py` (py:percent, the source of truth) is executed with p
 its default parameters, in the notebooks folder, and saved as `notebooks/NN_name.ipynb` with
 outputs and execution counts kept (nbval compares them) and papermill's run metadata and cell
 timings stripped (they change on every run and would churn git). `--check` compares each
-reference's cell sources with its .py and says which are stale; it executes nothing.
+reference's cell sources with its .py and says which are stale; it executes nothing. Cell ids
+are derived from each cell's position and content, so a refresh changes only what changed.
 """
 
 import argparse
+import hashlib
 import os
 import sys
 import tempfile
@@ -62,7 +64,10 @@ def stale(py):
 def _strip(nb):
     nb.metadata.pop("papermill", None)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
+        # ids from position and content, not random: a refresh changes only what changed
+        key = f"{i}:{cell.cell_type}:{cell.source}".encode()
+        cell.id = hashlib.sha1(key).hexdigest()[:8]
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         if cell.metadata.get("tags") == []:

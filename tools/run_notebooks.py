@@ -1,10 +1,12 @@
 """Execute every notebook in notebooks/ with papermill into an output folder.
 
-    python tools/run_notebooks.py --extract data_synthetic --out output
+    python tools/run_notebooks.py --extract data_synthetic --out output --work work
 
 Each notebook NN_name.ipynb (the executed reference, paired with its jupytext NN_name.py)
-runs with its defaults, except `extract` and `output_dir`, which point at the given extract
-and at output/NN_name/. The executed copy goes to output/NN_name.ipynb.
+runs with its defaults, except `extract`, `output_dir` and `work_dir`, which point at the
+given extract, at output/NN_name/ (checked outputs and the output-checking report) and at
+work/NN_name/ (record-level files, never released). The executed copy goes to
+output/NN_name.ipynb.
 """
 
 import argparse
@@ -28,9 +30,11 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--extract", default="data_synthetic")
     ap.add_argument("--out", default="output")
+    ap.add_argument("--work", default="work", help="folder for record-level files")
     ap.add_argument("--notebooks", default=str(ROOT / "notebooks"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     out = (ROOT / args.out).resolve()
+    work = (ROOT / args.work).resolve()
     extract = (ROOT / args.extract).resolve()
     nbs = notebooks(args.notebooks)
     out.mkdir(parents=True, exist_ok=True)
@@ -43,7 +47,11 @@ def main(argv=None):
     failed = []
     for nb in nbs:
         target = out / nb.name
-        params = {"extract": str(extract), "output_dir": str(out / nb.stem)}
+        params = {
+            "extract": str(extract),
+            "output_dir": str(out / nb.stem),
+            "work_dir": str(work / nb.stem),
+        }
         t0 = time.time()
         print(f"running {nb.name} ...", flush=True)
         try:
@@ -61,7 +69,8 @@ def main(argv=None):
             continue
         print(f"  done in {time.time() - t0:.1f} s -> {target}")
     print(
-        f"\nOutputs are in {out} (executed notebooks, and one folder per notebook with results.json)"
+        f"\nOutputs are in {out} (executed notebooks, and one folder per notebook with its "
+        f"checked outputs, results.json and output_check.md); record-level files in {work}"
     )
     return 1 if failed else 0
 

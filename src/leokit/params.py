@@ -6,13 +6,27 @@ its parameters once, as a ``dict`` of ``Param``, and its first code cell after t
 calls ``check(globals(), SPEC)``. Every problem (unknown name, wrong type, value not allowed,
 out of range) is collected and raised as one ``ParameterError`` naming each parameter and what
 was expected.
+
+Checks that need more than one parameter, or the extract, return lists of problems that
+``refuse`` raises together: ``folder_problems`` (output_dir and work_dir can be created and
+written, work_dir is not inside output_dir, neither is the extract folder), ``pair_problems``
+([first, last] ranges), ``duplicate_problems``. Nothing here writes anything.
 """
 
 import difflib
 import numbers
+import os
 import types
 
-__all__ = ["Param", "ParameterError", "check"]
+__all__ = [
+    "Param",
+    "ParameterError",
+    "check",
+    "refuse",
+    "folder_problems",
+    "pair_problems",
+    "duplicate_problems",
+]
 
 # Names a kernel or a script defines that are not parameters.
 _NOT_PARAMETERS = {"In", "Out", "get_ipython", "exit", "quit", "open"}
@@ -127,10 +141,97 @@ def check(namespace, spec, notebook="this notebook"):
             continue
         problems += param.problems(name, namespace[name])
     if problems:
-        raise ParameterError(
-            f"bad parameters for {notebook}:\n  - "
-            + "\n  - ".join(problems)
-            + "\nParameters: "
-            + ", ".join(spec)
-        )
+        listing = ", ".join(spec) if any("not a parameter" in p for p in problems) else None
+        refuse(notebook, problems, listing)
     return {name: namespace[name] for name in spec}
+
+
+def refuse(notebook, problems, parameters=None):
+    """Raise one ParameterError listing ``problems`` (each names its parameter), if any."""
+    problems = [p for p in problems if p]
+    if not problems:
+        return
+    if len(problems) == 1:
+        text = f"bad parameter for {notebook}: {problems[0]}"
+    else:
+        text = f"bad parameters for {notebook}:\n  - " + "\n  - ".join(problems)
+    if parameters:
+        text += "\nParameters: " + parameters
+    raise ParameterError(text)
+
+
+def pair_problems(name, value, what="[first, last]"):
+    """A [low, high] list: two values, low <= high."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        return [f"{name} = {value!r}: give two values, {what}"]
+    if value[0] > value[1]:
+        return [f"{name} = {list(value)!r}: give {what} with the first <= the last"]
+    return []
+
+
+def duplicate_problems(name, values):
+    seen = [v for i, v in enumerate(values) if v in values[:i]]
+    return [f"{name} = {list(values)!r} lists {seen[0]!r} twice"] if seen else []
+
+
+def _nearest_existing(path):
+    """The path itself or its closest ancestor that exists."""
+    path = os.path.abspath(path)
+    while not os.path.lexists(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return path
+
+
+def _folder_problem(name, folder):
+    if not isinstance(folder, str) or not folder.strip():
+        return None  # the Param check reports it
+    path = os.path.abspath(folder)
+    if os.path.lexists(path):
+        if not os.path.isdir(path):
+            return f"{name} = {folder!r} is a file, not a folder"
+        if not os.access(path, os.W_OK | os.X_OK):
+            return f"{name} = {folder!r} is not writable (no permission)"
+        return None
+    base = _nearest_existing(path)
+    if not os.path.isdir(base):
+        return f"{name} = {folder!r} cannot be created: {base!r} is a file, not a folder"
+    if not os.access(base, os.W_OK | os.X_OK):
+        return f"{name} = {folder!r} cannot be created: no permission to write in {base!r}"
+    return None
+
+
+def _same_or_inside(child, parent):
+    child, parent = os.path.realpath(child), os.path.realpath(parent)
+    return child == parent or child.startswith(parent.rstrip(os.sep) + os.sep)
+
+
+def folder_problems(output_dir, work_dir, extract=None):
+    """Problems with the output folders, found before anything runs (nothing is created).
+
+    output_dir (released) and work_dir (record-level, never released) must be folders that
+    exist or can be created and are writable; work_dir must not be output_dir or inside it
+    (record-level files would go to output checking); output_dir must not be the extract
+    folder, inside it or around it; work_dir must not be inside the extract folder."""
+    problems = [_folder_problem("output_dir", output_dir), _folder_problem("work_dir", work_dir)]
+    problems = [p for p in problems if p]
+    both = all(isinstance(f, str) and f.strip() for f in (output_dir, work_dir))
+    if both and _same_or_inside(work_dir, output_dir):
+        problems.append(
+            f"work_dir = {work_dir!r} is output_dir = {output_dir!r} or inside it: record-level "
+            "files would go to output checking; choose a work_dir outside output_dir"
+        )
+    if both and isinstance(extract, str) and extract.strip():
+        if _same_or_inside(output_dir, extract) or _same_or_inside(extract, output_dir):
+            problems.append(
+                f"output_dir = {output_dir!r} and extract = {extract!r} overlap: the extract's "
+                "records would go to output checking; choose an output_dir outside the extract"
+            )
+        if _same_or_inside(work_dir, extract):
+            problems.append(
+                f"work_dir = {work_dir!r} is inside extract = {extract!r}; keep the extract "
+                "folder as it came and choose a work_dir outside it"
+            )
+    return problems

@@ -18,6 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 #: copied into the SRS (extract, tax, ...) here.
 SRS_TEST_FILES = [
     "tests/unit/test_derive.py",
+    "tests/unit/test_release.py",
     "tests/unit/test_sdc.py",
     "tests/unit/test_tax.py",
 ]
@@ -47,6 +48,8 @@ SRS_MODULES = [
     "leokit.extract.core",
     "leokit.extract.opening",
     "leokit.tax",
+    "leokit.release",
+    "leokit.results",
 ]
 REGISTRY_MODULES = [
     "leokit.schema",

@@ -2,7 +2,8 @@
 
 Defaults and two other parameter sets go into temporary folders; assertions read the
 results.json each run writes. The headline coefficient and its clustered SE are refitted
-with pyfixest from the estimation sample the notebook saves (an independent implementation).
+with pyfixest from the estimation sample the notebook saves in work_dir (an independent
+implementation).
 """
 
 import json
@@ -82,8 +83,8 @@ def test_pyfixest_reproduces_the_matched_estimate_and_clustered_se(default):
     CV3 = sqrt((G-1)/G sum_g (b_(g) - b)^2) (MacKinnon, Nielsen & Webb): pyfixest's CRV3
     without its small-sample factor, times sqrt((G-1)/G); intervals t(G-1)."""
     pf = pytest.importorskip("pyfixest")
-    tmp, res = default
-    d = pd.read_parquet(tmp / "output" / "estimation_sample_exact.parquet")
+    _, res = default
+    d = pd.read_parquet(res["work"] / "estimation_sample_exact.parquet")
     fml = "y ~ sel + KS4_PTSCNEWE + KS4_FSM + KS4_IDACI + female | set_exact + KS5_TOTPTS"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -137,10 +138,13 @@ def test_bad_parameters_fail_with_one_clear_message(tmp_path):
     assert "'outcome_agee' is not a parameter" in msg and "did you mean 'outcome_age'" in msg
     assert "outcome = 'log_earning_sustained' is not one of" in msg
     assert "cohorts[1] = 1990 is outside" in msg
-    assert not (tmp_path / "output").exists()  # nothing written
+    assert not (tmp_path / "output").exists() and not (tmp_path / "work").exists()
 
 
-def test_an_age_nobody_reaches_is_explained(tmp_path):
+def test_an_age_nobody_reaches_is_explained_before_any_data(tmp_path):
     with pytest.raises(pm.PapermillExecutionError) as err:
         run(tmp_path, outcome_age=38, bootstrap_reps=0)
-    assert "at outcome_age = 38: the last tax year in the data is 202021" in str(err.value)
+    msg = str(err.value)
+    assert "outcome_age = 38: applicants of cycle 2008 are born in 1989 or later" in msg
+    assert "by the last tax year in the data (202021)" in msg
+    assert not (tmp_path / "output").exists()

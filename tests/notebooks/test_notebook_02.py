@@ -2,7 +2,7 @@
 
 The defaults and two other parameter sets run into temporary folders; assertions read the
 results.json each run writes. The fuzzy RD point estimates are recomputed from the estimation
-sample the notebook saves as a local linear two-stage least squares regression with
+sample the notebook saves in work_dir as a local linear two-stage least squares regression with
 triangular weights within the bandwidth (linearmodels IV2SLS): an independent implementation.
 
 On the default extract the outcome LATEs are imprecise (their intervals are a few tenths wide),
@@ -151,8 +151,8 @@ def test_local_linear_2sls_reproduces_the_fuzzy_rd(default):
     from linearmodels.iv import IV2SLS
     from rdrobust import rdrobust
 
-    tmp, res = default
-    d = pd.read_parquet(tmp / "output" / "estimation_sample.parquet")
+    _, res = default
+    d = pd.read_parquet(res["work"] / "estimation_sample.parquet")
     s = d[(d.policy_cycle == 1) & (d.scheme_applicant == 1)]
     for y in ("log_earnings", "dropout_year1", "continue_year2", "good_degree", "enrol_any"):
         e = res["by_name"][f"late_scheme_applicants_{y}"]
@@ -235,7 +235,7 @@ def test_bad_parameters_fail_with_one_clear_message(tmp_path):
     assert "'bandwith' is not a parameter" in msg and "did you mean 'bandwidth'" in msg
     assert "kernel = 'triangle' is not one of" in msg
     assert "outcomes[1] = 'wages' is not one of" in msg
-    assert not (tmp_path / "output").exists()  # nothing written
+    assert not (tmp_path / "output").exists() and not (tmp_path / "work").exists()
 
 
 def test_a_cutoff_no_scheme_uses_is_explained(tmp_path):

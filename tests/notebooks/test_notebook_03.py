@@ -2,7 +2,7 @@
 
 Defaults and two other parameter sets go into temporary folders; assertions read the
 results.json each run writes. Independent implementations check the headline numbers from the
-estimation sample the notebook saves: the IV by residualising on the absorbed effects with
+estimation sample the notebook saves in work_dir: the IV by residualising on the absorbed effects with
 pyhdfe and running linearmodels' IV2SLS (its SE rebuilt with the documented CR1 factor), the
 enterprise-by-year model with linearmodels' AbsorbingLS, and the taxpayer figure with the
 2020/21 rest-of-UK rules written out by hand.
@@ -35,7 +35,7 @@ def default(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sample(default):
-    return pd.read_parquet(default["folder"] / "estimation_sample.parquet")
+    return pd.read_parquet(default["work"] / "estimation_sample.parquet")
 
 
 @pytest.fixture(scope="module")
@@ -276,7 +276,7 @@ def test_bad_parameters_fail_with_one_clear_message(tmp_path):
     assert "'clusterr' is not a parameter" in msg and "did you mean 'cluster'" in msg
     assert "exposure = 'coworker' is not one of" in msg and "did you mean 'coworkers'" in msg
     assert "tax_year = 200910 is outside" in msg
-    assert not (tmp_path / "output").exists()  # nothing written
+    assert not (tmp_path / "output").exists() and not (tmp_path / "work").exists()
 
 
 def test_tax_years_out_of_order_are_explained(tmp_path):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from support import output_scan
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -60,9 +61,17 @@ def test_student_copy_runs(ref, copies, tmp_path):
         parameters={
             "extract": str(ROOT / "data_synthetic"),
             "output_dir": str(tmp_path / "output"),
+            "work_dir": str(tmp_path / "work"),
         },
         cwd=str(copies),
         progress_bar=False,
         kernel_name="python3",
     )
     assert (tmp_path / "output" / "results.json").exists()
+    assert (tmp_path / "output" / "output_check.md").exists()
+    executed = nbformat.read(str(tmp_path / ref.name), as_version=4)
+    values = output_scan.key_values(str(ROOT / "data_synthetic"))
+    leaks = output_scan.scan_notebook(executed, values)
+    leaks += output_scan.scan_output_dir(tmp_path / "output", values)
+    leaks += output_scan.recheck(tmp_path / "work", tmp_path / "output")
+    assert not leaks, leaks

@@ -50,6 +50,7 @@ import logging
 import warnings
 
 import numpy as np
+import pandas as pd
 
 from leokit import sdc
 
@@ -468,3 +469,30 @@ def unexplained(differences):
 def summary(differences):
     """{explanation: number of cells}, for reading a comparison at a glance."""
     return dict(collections.Counter(d.why for d in differences))
+
+
+def released(work_dir, output_dir):
+    """Every released table of a notebook run that ACRO can check, compared with leokit.sdc:
+    ``(checked, differences, not_compared)``. The tables are read back from the microdata and
+    specification that ``leokit.release`` keeps in ``work_dir``; ``not_compared`` names the
+    checks ACRO has no table for (e.g. a p25), with the reason."""
+    import json
+    from pathlib import Path
+
+    report = json.loads((Path(output_dir) / "output_check.json").read_text())
+    checked, differences, not_compared = 0, [], []
+    for entry in report["outputs"]:
+        for check in entry["checks"]:
+            spec = dict(check.get("spec") or {})
+            if "microdata" not in spec:
+                continue
+            path = Path(work_dir) / spec.pop("microdata")
+            frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+            spec["name"] = f"{entry['name']}: {check['title']}"
+            try:
+                differences += compare(frame, spec)
+            except ValueError as exc:  # a statistic ACRO does not make
+                not_compared.append(f"{spec['name']}: {exc}")
+                continue
+            checked += 1
+    return checked, differences, not_compared

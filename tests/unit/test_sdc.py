@@ -668,3 +668,26 @@ def test_module_states_the_rules():
                    "Missing categories", "safe_bins"):  # fmt: skip
         assert phrase in doc
     assert math.isclose(sdc.P_RATIO, 0.10) and sdc.THRESHOLD == 10
+
+
+def test_safe_bins_snaps_an_edge_that_rounding_moved_off_the_cutoff():
+    # np.linspace(-1.7, 1.7, 11)[5] is -2.2e-16, not 0: the bin starting there is above 0
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-1.7, 1.7, 4000)
+    df = pd.DataFrame({"x": x, "y": (rng.uniform(size=x.size) < 0.5).astype(int)})
+    table = sdc.safe_bins(df, "x", "y", bins=10, limits=(-1.7, 1.7), cutoff=0)
+    first_above = table[table.side == "above"].x_left.min()
+    assert first_above == 0.0
+    assert (table.side == "above").sum() == 5
+
+
+def test_check_table_reads_nullable_integer_columns():
+    # Int64 with pd.NA (what a merge of counts often makes): NA is a suppressed cell
+    table = pd.DataFrame(
+        {"n": pd.array([15, None, 20], dtype="Int64"), "m": pd.array([5, 10, None], dtype="Int64")},
+        index=["a", "b", "c"],
+    )
+    report = sdc.check_table(table)
+    assert [p["cell"] for p in report.problems] == ["row=a, column=m"]
+    report = sdc.check_table(table.astype("float64"), counts=table)
+    assert [p["reason"] for p in report.problems] == ["threshold"]

@@ -107,10 +107,14 @@ def safe_bins(
     parse_stat(stat)
     edges = bin_edges(bins, limits)
     if cutoff is not None:
-        if not is_number(cutoff) or not np.any(np.isclose(edges, cutoff, rtol=0, atol=1e-12)):
+        at = np.isclose(edges, cutoff, rtol=0, atol=1e-12) if is_number(cutoff) else []
+        if not np.any(at):
             raise ValueError(
                 f"cutoff={cutoff!r} must be one of the bin edges, so that no bin straddles it"
             )
+        # an edge that linspace put a rounding error away from the cutoff (-1e-15 for 0) is
+        # the cutoff: snap it, or the bin starting there lands on the wrong side
+        edges = np.where(at, float(cutoff), edges)
     xs = numeric_values(df, x)
     ys = numeric_values(df, y)
     kind, q, report_kind, binary = stat_plan(stat, ys, y)

@@ -6,7 +6,7 @@ report = check_table(table)          # report.ok is True when nothing fails
 import numpy as np
 import pandas as pd
 
-from .checks import as_list, check_rules, require_columns
+from .checks import as_list, check_rules, float_matrix, require_columns
 from .report import Report
 from .rules import MINMAX_WORDS, ROUND_BASE, THRESHOLD, rules_text, smallest_shown, threshold_detail
 from .twoway import cell_label, check_labels, find_margins, line_label, margin_lines
@@ -54,7 +54,7 @@ def check_table(
         if bad:
             raise ValueError(f"check_table: column(s) {bad} are not numeric (counts or statistics)")
     sub = table[list(columns)]
-    shown = sub.values.astype(np.float64)
+    shown = float_matrix(sub)
     if np.isinf(shown).any():
         raise ValueError("check_table: the table has infinite values")
     if counts is None:
@@ -68,7 +68,7 @@ def check_table(
         else:
             n = counts
         try:
-            n = np.asarray(n, dtype=np.float64)
+            n = float_matrix(n) if isinstance(n, pd.DataFrame) else np.asarray(n, dtype=np.float64)
         except (TypeError, ValueError):
             raise ValueError(
                 "counts must hold numbers (numbers of units behind each cell)"
@@ -77,7 +77,7 @@ def check_table(
             n = n.reshape(-1, 1)
         if n.shape != shown.shape:
             raise ValueError(f"counts has shape {n.shape} but the table {shown.shape}")
-        if np.isinf(n).any() or (n < 0).any():
+        if np.isinf(n).any() or (np.nan_to_num(n) < 0).any():
             raise ValueError("counts must be whole numbers >= 0 (no infinite or negative values)")
     report = Report(
         "check of a table made by hand",

@@ -92,3 +92,13 @@ def numeric_values(df, value):
             f"value column {value!r} has infinite values; replace them (e.g. by NaN) first"
         )
     return arr
+
+
+def float_matrix(frame):
+    """A frame's values as a float64 array with NaN for missing, nullable integer columns
+    (Int64 with pd.NA) included: ``frame.values.astype(float)`` fails on pd.NA."""
+    if frame.shape[1] == 0:
+        return np.zeros(frame.shape, dtype=np.float64)
+    return np.column_stack(
+        [frame.iloc[:, j].to_numpy(dtype="float64", na_value=np.nan) for j in range(frame.shape[1])]
+    )
