@@ -69,7 +69,7 @@ def _hwm_kb(pid="self"):
 def _tax_years(ex):
     import duckdb
 
-    path = ex._src.files["leo_earnings"][1]
+    path = ex.source.files["leo_earnings"][1]
     con = duckdb.connect()
     years = [r[0] for r in con.sql(f"SELECT DISTINCT TaxYear FROM read_parquet('{path}') ORDER BY 1").fetchall()]  # fmt: skip
     con.close()
@@ -239,7 +239,7 @@ def _spark(spark, ex, deriv, years, out, timings):
     import leokit.derive_sql as ds
 
     def view(name, cols):
-        return spark.read.parquet(ex._src.files[name][1]).select(*cols)
+        return spark.read.parquet(ex.source.files[name][1]).select(*cols)
 
     t = time.perf_counter()
     emp = view("leo_employment", ["EduKey", "StartDate", "EndDate"])
@@ -271,7 +271,7 @@ def _child(args):
     t0 = time.perf_counter()
     import leokit.extract as lx
 
-    ex = lx.open(args.extract)
+    ex = lx.open_extract(args.extract)
     years = _tax_years(ex)
     derivs = list(DERIVATIONS) if args.child_deriv == "pipeline" else [args.child_deriv]
     timings = {"read": 0.0, "compute": 0.0, "write": 0.0}

@@ -55,8 +55,8 @@ def _child(args):
     t_start = time.perf_counter()
     import leokit.synth.world as world_mod
     from leokit.datacard import render_datacard
+    from leokit.extract import writer as writers
     from leokit.schema import REGISTRY
-    from leokit.synth import writers
 
     t_import = time.perf_counter() - t_start
     stages = []

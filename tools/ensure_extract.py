@@ -16,7 +16,7 @@ def ok(folder):
     if not folder.exists():
         return False, "no such folder"
     from leokit.extract import ExtractError
-    from leokit.schema.validate import validate_extract
+    from leokit.extract.validate import validate_extract
 
     try:
         report = validate_extract(str(folder))

@@ -178,8 +178,8 @@ def _synth(args):
     import leokit.synth as synth
     from leokit.datacard import render_datacard
     from leokit.extract import ExtractError
+    from leokit.extract.writer import ExtractWriter, WriteError, check_target
     from leokit.schema import REGISTRY
-    from leokit.synth.writers import ExtractWriter, WriteError, check_target
 
     prog = "leokit synth"
     try:
@@ -249,7 +249,7 @@ def _synth(args):
 
 def _note_leftovers(out):
     """Name the temporary folders interrupted runs left beside `out` that are still there."""
-    from leokit.synth.writers import leftovers
+    from leokit.extract.writer import leftovers
 
     for path, pid, _ in leftovers(out):
         if pid is None:
@@ -267,7 +267,7 @@ def _note_leftovers(out):
 # ------------------------------------------------------------------------------ validate
 def _validate(args):
     from leokit.extract import ExtractError
-    from leokit.schema.validate import validate_extract
+    from leokit.extract.validate import validate_extract
 
     prog = "leokit validate"
     if not os.path.exists(args.path):
@@ -312,8 +312,7 @@ def _write_card(path, text):
 
 def _datacard(args):
     from leokit.datacard import render_datacard, tables_from_extract
-    from leokit.extract import ExtractError
-    from leokit.extract import open as open_extract
+    from leokit.extract import ExtractError, open_extract
     from leokit.schema import REGISTRY
 
     prog = "leokit datacard"

@@ -67,7 +67,7 @@ def observed_missingness(view, tables=None, registry=None, counted=None):
 
     tables   concrete view name -> DataFrame, counted here; or
     counted  concrete view name -> {column: (rows, NULLs, blanks, 9999-12-31s)}, counted
-             already (leokit.synth.writers.ExtractWriter(observe=True).observed)
+             already (leokit.extract.writer.ExtractWriter(observe=True).observed)
     """
     out = OrderedDict()
     for c in view.columns:
@@ -151,7 +151,7 @@ def _intro(manifest, schema):
         "latent traits that drive both choices and outcomes (ability, ambition, family "
         "resources) are never written to the extract.",
         "",
-        "**Reading it.** Python: `import leokit.extract as lx; ex = lx.open(DIR); "
+        "**Reading it.** Python: `import leokit.extract as lx; ex = lx.open_extract(DIR); "
         "ex.read('leo_earnings')`, or `ex.read('hesa')` for all years of a per-year view "
         "stacked with a `year` column. SQL: the SRS three-part names `database.schema.view` "
         f"(here the schema is `{schema}`; in the SRS it is your project number), e.g. "
@@ -282,7 +282,7 @@ def _view_section(v, manifest, tables, schema, observed=None):
 
 def tables_from_extract(path):
     """Every view of an extract folder, read back (for observed missingness)."""
-    from leokit.extract import open as open_extract
+    from leokit.extract import open_extract
 
     ex = open_extract(path)
     try:

@@ -3,7 +3,7 @@
     import leokit.extract as lx
     from leokit import derive_sql as dsql
 
-    ex = lx.open("data_synthetic")
+    ex = lx.open_extract("data_synthetic")
     emp = ex.relation("leo_employment")                 # nothing read yet
     days = dsql.days_employed(emp, tax_years=[201718, 201819])
     days.df()            # the rows leokit.derive.days_employed(ex.read("leo_employment"), ...) gives
@@ -30,23 +30,17 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from leokit.derive import (
-    _MAX_YEAR,
-    _MIN_YEAR,
-    _NS_MAX,
-    _NS_MIN,
-    _OCT_MAR,
-    OPEN_END,
-    _check_min_months,
-    _check_oct_mar_window,
-    _check_window,
-    _check_year_ends,
-    _day_of,
-    _pay_problem,
-    _py,
-    as_tax_year,
+from leokit.derive.checks import (
+    check_min_months,
+    check_oct_mar_window,
+    check_window,
+    check_year_ends,
     find_person_column,
+    pay_problem,
 )
+from leokit.derive.dates import NS_MAX, NS_MIN, OPEN_END, day_of, plain_value
+from leokit.derive.spells import OCT_MAR
+from leokit.derive.years import MAX_YEAR, MIN_YEAR, as_tax_year
 
 __all__ = [
     "days_employed",
@@ -58,8 +52,8 @@ __all__ = [
 
 _NAMES = itertools.count()
 _EPOCH = datetime.date(1970, 1, 1)
-_FIRST_DAY = datetime.date(*[int(x) for x in str(_NS_MIN).split("-")])
-_LAST_DAY = datetime.date(*[int(x) for x in str(_NS_MAX).split("-")])
+_FIRST_DAY = datetime.date(*[int(x) for x in str(NS_MIN).split("-")])
+_LAST_DAY = datetime.date(*[int(x) for x in str(NS_MAX).split("-")])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,8 +274,8 @@ class _Spells:
         years = None if not self.wanted else [t // 100 for t in self.wanted]
         self.cut = window and data_end is not None  # closed spells end at data_end too
         if data_end is not None:
-            end_day = _day_of(data_end, end_name)
-            _check_window(years, end_day, end_name, _day(min_s), _day(open_s), window)
+            end_day = day_of(data_end, end_name)
+            check_window(years, end_day, end_name, _day(min_s), _day(open_s), window)
             window_end = _EPOCH + datetime.timedelta(days=end_day)
         elif years:
             window_end = _tax_year_end(max(years))
@@ -430,7 +424,7 @@ def _tax_year_check(eng, name, pcol, ty_col, what):
     start = f"CAST(floor({t} / 100) AS BIGINT)"
     bad = (
         f"{t} IS NULL OR {t} <> floor({t}) OR {t} % 100 <> ({start} + 1) % 100 "
-        f"OR {start} < {_MIN_YEAR} OR {start} >= {_MAX_YEAR}"
+        f"OR {start} < {MIN_YEAR} OR {start} >= {MAX_YEAR}"
     )
     rows = eng.rows(
         f"SELECT SUM(CASE WHEN {t} IS NULL THEN 1 ELSE 0 END), "
@@ -444,7 +438,7 @@ def _tax_year_check(eng, name, pcol, ty_col, what):
         raise ValueError(
             "invalid TaxYear {!r}{} in {}: expected an int YYYYyy where yy is the year after "
             "YYYY, e.g. 201819 for 6 Apr 2018 to 5 Apr 2019".format(
-                _py(example), f" (and {int(nbad) - 1} more)" if nbad > 1 else "", what
+                plain_value(example), f" (and {int(nbad) - 1} more)" if nbad > 1 else "", what
             )
         )
 
@@ -475,15 +469,15 @@ def sustained_employment(
     Columns [person, TaxYear, months_employed_oct_mar, sustained_paye, (sa_record),
     sustained, sustained_via], rows as in leokit.derive.
     """
-    _check_min_months(min_months)
+    check_min_months(min_months)
     eng = _engine(employment, con)
     sp = _Spells(eng, employment, person, start_col, end_col, data_end, tax_years)
     if data_end is not None and sp.wanted is not None:
-        _check_oct_mar_window(sp.wanted, _day_of(data_end, "data_end"))
+        check_oct_mar_window(sp.wanted, day_of(data_end, "data_end"))
     q = eng.q
     months = " + ".join(
         f"MAX(CASE WHEN fm <= oct + {k} AND lm >= oct + {k} THEN 1 ELSE 0 END)"
-        for k in range(len(_OCT_MAR))
+        for k in range(len(OCT_MAR))
     )
     ctes = sp.exploded_ctes() + [
         (
@@ -575,9 +569,9 @@ def _pay_checks(eng, name, cols, types, col):
         f"SUM(CASE WHEN {pay} < 0 THEN 1 ELSE 0 END), MIN({pay}) FROM {name}"
     )[0]
     n_text, text_example, n_missing, n_inf, n_negative, lowest = row  # sums of no rows: None
-    problem = _pay_problem(
+    problem = pay_problem(
         col, int(n_text or 0), text_example, int(n_missing or 0), int(n_inf or 0),
-        int(n_negative or 0), _py(lowest) if n_negative else None,
+        int(n_negative or 0), plain_value(lowest) if n_negative else None,
     )  # fmt: skip
     if problem is not None:
         raise problem
@@ -599,7 +593,7 @@ def _earnings_checks(eng, name, cols, types, person, earnings_col):
     if dup:
         p, t, _, total = dup[0]
         raise ValueError(
-            f"earnings has {int(total)} rows with a duplicated ({pcol}, TaxYear), e.g. {(_py(p), int(t))}; expected one row "
+            f"earnings has {int(total)} rows with a duplicated ({pcol}, TaxYear), e.g. {(plain_value(p), int(t))}; expected one row "
             "per person per tax year"
         )
     return pcol
@@ -626,7 +620,7 @@ def annualised_earnings(
     q = eng.q
     years = [int(r[0]) for r in eng.rows(f"SELECT DISTINCT {q('TaxYear')} FROM {name}")]
     if data_end is not None:
-        _check_year_ends(years, _day_of(data_end, "data_end"))
+        check_year_ends(years, day_of(data_end, "data_end"))
     select_cols = []
     for c in cols:
         if c == "TaxYear":

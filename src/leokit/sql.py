@@ -50,6 +50,17 @@ run with ``run_script`` (leokit.tsql, ``leokit sql run``), which builds on the r
 
 import os
 
+from leokit.sqlbase import (
+    RECIPE_SCHEMA,
+    SqlError,
+    extract_manifest,
+    fix_arithmetic,
+    learn_names,
+    manifest_tables,
+    open_duckdb,
+    registry_kinds,
+)
+
 __all__ = [
     "SqlError",
     "recipe_sql",
@@ -61,14 +72,8 @@ __all__ = [
     "run_script",
 ]
 
-#: the project schema the recipes are written with (SRS: your project number)
-RECIPE_SCHEMA = "leo_synth"
 DIALECTS = ("duckdb", "spark")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-class SqlError(ValueError):
-    """A script that cannot be read, translated or run; the message names the statement."""
 
 
 # ------------------------------------------------------------------------------ recipe pages
@@ -107,139 +112,6 @@ def recipe_sql(path):
             "expected one script (it may return several result sets)"
         )
     return blocks[0].code
-
-
-# ------------------------------------------------------------------------------ typing
-_COLUMN_KINDS = None
-
-
-def _registry_kinds():
-    """{lower-case column name: 'int' | 'real' | None} from the schema registry; None where
-    the same name has different kinds in different views."""
-    global _COLUMN_KINDS
-    if _COLUMN_KINDS is None:
-        from leokit.schema import REGISTRY
-
-        found = {}
-        for view in REGISTRY:
-            for year in view.all_years():
-                for col in view.columns_for(year):
-                    kind = {"int": "int", "flag": "int", "float": "real"}.get(col.kind)
-                    name = col.name_for(year).lower()
-                    if name in found and found[name] != kind:
-                        kind = None
-                    found[name] = kind
-        _COLUMN_KINDS = found
-    return _COLUMN_KINDS
-
-
-def _combine(kinds):
-    if "real" in kinds:
-        return "real"
-    if kinds and all(k == "int" for k in kinds):
-        return "int"
-    return None
-
-
-def _kind(node, names):
-    """'int', 'real' or None (cannot tell) for a numeric T-SQL expression."""
-    from sqlglot import exp
-
-    if isinstance(node, (exp.Paren, exp.Neg, exp.Alias, exp.Window, exp.Abs, exp.Nullif)):
-        return _kind(node.this, names)
-    if isinstance(node, exp.Literal):
-        if node.is_string:
-            return None
-        return "int" if node.is_int else "real"  # 1.5 is numeric in T-SQL: not truncated
-    if isinstance(node, exp.Cast):
-        to = node.to
-        if to.is_type(*exp.DataType.INTEGER_TYPES) or to.is_type(exp.DType.BIT):
-            return "int"
-        if to.is_type(*exp.DataType.REAL_TYPES):
-            return "real"
-        return None
-    if isinstance(node, exp.Column):
-        return names.get(node.name.lower())
-    if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Mod, exp.Div, exp.IntDiv)):
-        return _combine([_kind(node.left, names), _kind(node.right, names)])
-    if isinstance(node, exp.Count):
-        return "int"
-    if isinstance(node, (exp.Sum, exp.Min, exp.Max, exp.Avg)):
-        return _kind(node.this, names)
-    if isinstance(node, exp.Coalesce):
-        return _combine([_kind(e, names) for e in [node.this] + list(node.expressions)])
-    if isinstance(node, exp.Case):
-        parts = [i.args.get("true") for i in node.args.get("ifs") or []]
-        if node.args.get("default") is not None:
-            parts.append(node.args["default"])
-        kinds = [_kind(p, names) for p in parts if not isinstance(p, exp.Null)]
-        return _combine(kinds)
-    if isinstance(node, (exp.DateDiff, exp.Year, exp.Month, exp.Day)):
-        return "int"
-    return None
-
-
-def _learn_names(statement, names):
-    """Add the kinds of the aliases a statement defines (CTE and subquery columns, VALUES
-    column lists, temp-table columns) to ``names``; an alias seen with two kinds is unknown."""
-    from sqlglot import exp
-
-    def learn(name, kind):
-        name = name.lower()
-        if name in names and names[name] != kind:
-            kind = None
-        names[name] = kind
-
-    for _ in range(2):  # inner selects may be found after the outer ones that use them
-        for values in statement.find_all(exp.Values):
-            alias = values.args.get("alias")
-            rows = values.expressions
-            if alias is None or not rows or not alias.columns:
-                continue
-            for col, cell in zip(alias.columns, rows[0].expressions):
-                learn(col.name, _kind(cell, names))
-        for select in statement.find_all(exp.Select):
-            for proj in select.expressions:
-                if isinstance(proj, exp.Alias):
-                    learn(proj.alias, _kind(proj.this, names))
-
-
-def _fix_arithmetic(statement, names, text, dialect, kind=None):
-    """Make ``/`` and ``AVG`` follow T-SQL's integer rules (see the module docstring).
-    ``kind(node)`` types an operand ('int', 'real' or None); by default from ``names``
-    (leokit.tsql passes its own resolver, which knows the script's tables)."""
-    from sqlglot import exp
-
-    if kind is None:
-
-        def kind(node):
-            return _kind(node, names)
-
-    def refuse(node, what):
-        raise SqlError(
-            f"cannot tell whether {what} {node.sql('tsql')!r} works on integers (T-SQL "
-            f"truncates) or not: write CAST(... AS float) or CAST(... AS int) on it\n  in: "
-            f"{text}"
-        )
-
-    for node in list(statement.find_all(exp.Div)):
-        left, right = kind(node.left), kind(node.right)
-        if "real" in (left, right):
-            continue
-        if left == right == "int":
-            node.replace(exp.IntDiv(this=node.left.copy(), expression=node.right.copy()))
-        else:
-            refuse(node, "the division")
-    for node in list(statement.find_all(exp.Avg)):
-        avg_kind = kind(node.this)
-        if avg_kind == "int":
-            target = node.parent if isinstance(node.parent, exp.Window) else node
-            value = target.copy()
-            if dialect == "duckdb":  # DuckDB's CAST rounds; Spark's truncates like T-SQL
-                value = exp.Anonymous(this="TRUNC", expressions=[value])
-            target.replace(exp.Cast(this=value, to=exp.DataType.build("BIGINT")))
-        elif avg_kind is None:
-            refuse(node, "the average")
 
 
 def _drop_binary_collations(statement):
@@ -356,13 +228,13 @@ def _translate(tsql, dialect, schema=None):
     """[(sql, returns_rows)] for the engine ``dialect``."""
     if dialect not in DIALECTS:
         raise SqlError(f"unknown dialect {dialect!r}: expected one of {DIALECTS}")
-    names = dict(_registry_kinds())
+    names = dict(registry_kinds())
     out = []
     for statement in _parse(tsql):
         text = " ".join(statement.sql("tsql").split())[:300]
         _check_into(statement, text)
-        _learn_names(statement, names)
-        _fix_arithmetic(statement, names, text, dialect)
+        learn_names(statement, names)
+        fix_arithmetic(statement, names, text, dialect)
         _fix_types(statement)
         _drop_binary_collations(statement)
         _rename_tables(statement, dialect, schema)
@@ -380,71 +252,6 @@ def transpile(tsql, dialect, schema=None):
     run_duckdb / run_spark. ``schema`` replaces the recipes' project schema (``leo_synth``)
     in three-part names (DuckDB; Spark uses bare view names)."""
     return [sql for sql, _ in _translate(tsql, dialect, schema)]
-
-
-# ------------------------------------------------------------------------------ DuckDB
-def _manifest(path):
-    from leokit.extract import ExtractError, read_manifest
-
-    try:
-        return read_manifest(os.path.join(path, "manifest.json"))
-    except (ExtractError, OSError) as exc:
-        raise SqlError(f"no readable extract manifest in {path}: {exc}") from None
-
-
-def _tables(manifest):
-    tables = manifest.get("tables") or {}
-    if isinstance(tables, list):
-        tables = {t["name"]: t for t in tables}
-    return tables
-
-
-def open_duckdb(path, threads=None):
-    """An in-memory DuckDB connection on which the SRS three-part names of an extract folder
-    resolve (``LEO_i2.<schema>.leo_earnings``, ``NPD_i2...``, ``HESA_i2.<schema>.hesa_2012``).
-
-    A Parquet extract (the default ``data_synthetic/``) becomes views over its files in
-    attached in-memory databases; a DuckDB extract (``leokit synth --format duckdb``) is
-    attached read-only. ``threads=1`` makes float sums bit-reproducible."""
-    import duckdb
-
-    from leokit.extract import connect_duckdb
-
-    path = str(path)
-    manifest = _manifest(path)
-    fmt = manifest.get("format")
-    if fmt == "duckdb":
-        con = connect_duckdb(path)
-    elif fmt == "parquet":
-        schema = manifest.get("schema") or RECIPE_SCHEMA
-        con = duckdb.connect()
-        made = set()
-        for name, entry in _tables(manifest).items():
-            db = entry.get("database")
-            if not db:
-                raise SqlError(f"the manifest of {path} gives no database for table {name}")
-            if db not in made:
-                con.execute(f"ATTACH ':memory:' AS {_q(db)}")
-                con.execute(f"CREATE SCHEMA {_q(db)}.{_q(schema)}")
-                made.add(db)
-            file = os.path.abspath(os.path.join(path, entry.get("file") or name + ".parquet"))
-            con.execute(
-                "CREATE VIEW {}.{}.{} AS SELECT * FROM read_parquet('{}')".format(
-                    _q(db), _q(schema), _q(name), file.replace("'", "''")
-                )
-            )
-    else:
-        raise SqlError(
-            f"the extract in {path} is {fmt!r}; open_duckdb reads a Parquet or DuckDB extract "
-            "(leokit synth --format parquet|duckdb)"
-        )
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
-    return con
-
-
-def _q(ident):
-    return '"' + str(ident).replace('"', '""') + '"'
 
 
 def _execute(run, statements, engine):
@@ -489,13 +296,13 @@ def register_spark_views(spark, path):
     """One Spark temporary view per table of a Parquet extract folder, named as the view
     (``leo_earnings``, ``hesa_2012``); returns the names."""
     path = str(path)
-    manifest = _manifest(path)
+    manifest = extract_manifest(path)
     if manifest.get("format") != "parquet":
         raise SqlError(
             f"register_spark_views reads a Parquet extract; {path} is {manifest.get('format')!r}"
         )
     names = []
-    for name, entry in _tables(manifest).items():
+    for name, entry in manifest_tables(manifest).items():
         file = os.path.abspath(os.path.join(path, entry.get("file") or name + ".parquet"))
         spark.read.parquet(file).createOrReplaceTempView(name)
         names.append(name)

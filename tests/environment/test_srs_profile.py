@@ -24,11 +24,29 @@ SRS_TEST_FILES = [
 ]
 
 #: Modules that must import on the SRS profile without pulling in anything beyond the
-#: standard library, pandas and numpy (leokit.extract brings the plain-Python registry).
+#: standard library, pandas and numpy (leokit.extract brings the plain-Python registry). The
+#: packages' SRS-bound modules are listed one by one (tests/unit/test_structure.py checks
+#: that every module `import leokit.extract` or `import leokit.derive` loads is here);
+#: leokit.extract.writer and leokit.extract.validate are not SRS-bound.
 SRS_MODULES = [
     "leokit.derive",
+    "leokit.derive.dates",
+    "leokit.derive.years",
+    "leokit.derive.checks",
+    "leokit.derive.spells",
+    "leokit.derive.earnings",
     "leokit.sdc",
     "leokit.extract",
+    "leokit.extract.formats",
+    "leokit.extract.convert",
+    "leokit.extract.checksum",
+    "leokit.extract.filters",
+    "leokit.extract.sources",
+    "leokit.extract.plans",
+    "leokit.extract.stacking",
+    "leokit.extract.relations",
+    "leokit.extract.core",
+    "leokit.extract.opening",
     "leokit.tax",
     "leokit.release",
     "leokit.results",

@@ -108,7 +108,7 @@ def test_a_sample_of_views_validates(national):
 
 @pytest.mark.slow
 def test_written_extract_matches_and_timing(national, tmp_path):
-    from leokit.synth.writers import write_extract
+    from leokit.extract.writer import write_extract
 
     t0 = time.perf_counter()
     manifest = write_extract(national.tables, tmp_path / "extract", fmt="parquet",
@@ -121,7 +121,7 @@ def test_written_extract_matches_and_timing(national, tmp_path):
         assert manifest["tables"][name]["rows"] == len(df), name
     for name in ("leo_employment", "hesa_2012", "learner_ae_id_to_pmr_lookup"):
         assert manifest["tables"][name]["sha256"] == lx.content_sha256(national.tables[name], name)
-    with lx.open(tmp_path / "extract") as ex:
+    with lx.open_extract(tmp_path / "extract") as ex:
         back = ex.read("leo_employment")
     assert (
         lx.content_sha256(back, "leo_employment") == manifest["tables"]["leo_employment"]["sha256"]
@@ -163,14 +163,14 @@ def _awkward_frames():
 
 
 def test_writer_checksums_match_content_sha256(tmp_path):
-    from leokit.synth.writers import write_extract
+    from leokit.extract.writer import write_extract
 
     frames = _awkward_frames()
     for fmt in ("parquet", "duckdb"):
         manifest = write_extract(frames, tmp_path / fmt, fmt=fmt)
         for name, df in frames.items():
             assert manifest["tables"][name]["sha256"] == lx.content_sha256(df, name), (fmt, name)
-        with lx.open(tmp_path / fmt) as ex:
+        with lx.open_extract(tmp_path / fmt) as ex:
             for name in frames:
                 got = lx.content_sha256(ex.read(name), name)
                 assert got == manifest["tables"][name]["sha256"], (fmt, name)

@@ -9,8 +9,9 @@ from support.analysis import edukey_to_ae, ks4_one_row, pmr_to_ae, stack_hesa
 
 from leokit import derive
 from leokit.extract import content_sha256
+from leokit.extract.validate import validate_extract
 from leokit.schema import REGISTRY
-from leokit.schema.validate import validate_extract, validate_table
+from leokit.schema.validate import validate_table
 from leokit.synth import config as cfg
 
 EXTRACT = Path(__file__).resolve().parents[2] / "data_synthetic"

@@ -11,8 +11,8 @@ import os
 import pytest
 from support.bad_input import expect_cli_error
 
+from leokit.extract.writer import write_extract
 from leokit.schema.sample import sample_world
-from leokit.synth.writers import write_extract
 
 
 def _extract(tmp, name="data", **kw):

@@ -15,8 +15,8 @@ import pytest
 from support.bad_input import expect_error
 
 import leokit.extract as lx
+from leokit.extract.writer import write_extract
 from leokit.schema.sample import sample_world
-from leokit.synth.writers import write_extract
 
 YEARS = (2012, 2013)
 
@@ -65,9 +65,9 @@ class Folders:
             folder.mkdir()
             write(folder)
             self.broken[name] = folder
-        self.parquet = lx.open(root / "parquet")
-        self.csv = lx.open(root / "csv")
-        self.dta = lx.open(root / "dta")
+        self.parquet = lx.open_extract(root / "parquet")
+        self.csv = lx.open_extract(root / "csv")
+        self.dta = lx.open_extract(root / "dta")
 
     def file(self, name, fname="leo_earnings"):
         folder = self.broken[name]
@@ -102,37 +102,59 @@ def case(id, call, *names):
 
 
 def _read(name):
-    return lambda f: lx.open(f.broken[name]).read("leo_earnings")
+    return lambda f: lx.open_extract(f.broken[name]).read("leo_earnings")
 
 
 CASES = [
     # ---------------------------------------------------------------- opening a folder
-    case("folder-missing", lambda f: lx.open(f.missing), lambda f: f.missing, "does not exist"),
-    case("folder-is-a-file", lambda f: lx.open(f.afile), lambda f: f.afile, "is a file"),
-    case("one-duckdb-file", lambda f: lx.open(f.duckdb_file), "LEO_i2.duckdb", "folder"),
-    case("folder-empty", lambda f: lx.open(f.root / "empty"), "empty", "no .parquet"),
-    case("folder-of-other-files", lambda f: lx.open(f.root / "text"), "text", "no .parquet"),
-    case("manifest-not-json", lambda f: lx.open(f.root / "badjson"), "manifest.json", "JSON"),
-    case("interrupted-generation", lambda f: lx.open(f.interrupted), ".data.tmp-", "interrupted"),
-    case("source-none", lambda f: lx.open(None), "source", "None"),
-    case("source-number", lambda f: lx.open(42), "source", "42"),
-    case("source-empty-text", lambda f: lx.open(""), "source", "path"),
-    case("schema-number", lambda f: lx.open(f.root / "parquet", schema=2002237), "schema"),
-    case("databases-list", lambda f: lx.open(f.root / "csv", databases=["LEO_i2"]), "databases"),
+    case(
+        "folder-missing",
+        lambda f: lx.open_extract(f.missing),
+        lambda f: f.missing,
+        "does not exist",
+    ),
+    case("folder-is-a-file", lambda f: lx.open_extract(f.afile), lambda f: f.afile, "is a file"),
+    case("one-duckdb-file", lambda f: lx.open_extract(f.duckdb_file), "LEO_i2.duckdb", "folder"),
+    case("folder-empty", lambda f: lx.open_extract(f.root / "empty"), "empty", "no .parquet"),
+    case(
+        "folder-of-other-files", lambda f: lx.open_extract(f.root / "text"), "text", "no .parquet"
+    ),
+    case(
+        "manifest-not-json", lambda f: lx.open_extract(f.root / "badjson"), "manifest.json", "JSON"
+    ),
+    case(
+        "interrupted-generation",
+        lambda f: lx.open_extract(f.interrupted),
+        ".data.tmp-",
+        "interrupted",
+    ),
+    case("source-none", lambda f: lx.open_extract(None), "source", "None"),
+    case("source-number", lambda f: lx.open_extract(42), "source", "42"),
+    case("source-empty-text", lambda f: lx.open_extract(""), "source", "path"),
+    case("schema-number", lambda f: lx.open_extract(f.root / "parquet", schema=2002237), "schema"),
+    case(
+        "databases-list",
+        lambda f: lx.open_extract(f.root / "csv", databases=["LEO_i2"]),
+        "databases",
+    ),
     case(
         "databases-unknown-key",
-        lambda f: lx.open(f.root / "csv", databases={"LEO": "LEO_i2"}),
+        lambda f: lx.open_extract(f.root / "csv", databases={"LEO": "LEO_i2"}),
         "'LEO'",
         "LEO_i2",
     ),
     case(
         "databases-value-number",
-        lambda f: lx.open(f.root / "csv", databases={"NPD_i2": 7}),
+        lambda f: lx.open_extract(f.root / "csv", databases={"NPD_i2": 7}),
         "NPD_i2",
         "7",
     ),
-    case("chunksize-zero", lambda f: lx.open(f.root / "csv", chunksize=0), "chunksize", "0"),
-    case("chunksize-text", lambda f: lx.open(f.root / "csv", chunksize="lots"), "chunksize"),
+    case(
+        "chunksize-zero", lambda f: lx.open_extract(f.root / "csv", chunksize=0), "chunksize", "0"
+    ),
+    case(
+        "chunksize-text", lambda f: lx.open_extract(f.root / "csv", chunksize="lots"), "chunksize"
+    ),
     # ---------------------------------------------------------------- SRS connection settings
     case("settings-unknown-key", lambda f: lx.open_parameter({"server": "x"}), "server", "odbc"),
     case("settings-no-odbc", lambda f: lx.open_parameter({"schema": "2002237"}), "odbc"),
@@ -164,13 +186,13 @@ CASES = [
     case("text-as-dta", _read("text_as_dta"), lambda f: f.file("text_as_dta"), "Stata"),
     case(
         "text-as-duckdb",
-        lambda f: lx.open(f.broken["text_as_duckdb"]),
+        lambda f: lx.open_extract(f.broken["text_as_duckdb"]),
         lambda f: f.file("text_as_duckdb", "LEO_i2"),
         "DuckDB",
     ),
     case(
         "truncated-parquet-in-chunks",
-        lambda f: list(lx.open(f.broken["truncated_parquet"]).chunks("leo_earnings")),
+        lambda f: list(lx.open_extract(f.broken["truncated_parquet"]).chunks("leo_earnings")),
         lambda f: f.file("truncated_parquet"),
     ),
     # ---------------------------------------------------------------- columns not as declared

@@ -59,7 +59,7 @@ def test_synth_other_formats(fake_generate, tmp_path, fmt):
     out = tmp_path / fmt
     assert main(["synth", "--scale", "1", "--seed", "0", "--out", str(out), "--format", fmt]) == 0
     assert "README.md" not in os.listdir(out)
-    with lx.open(out) as ex:
+    with lx.open_extract(out) as ex:
         assert len(ex.read("hesa")) == 16
 
 
@@ -219,14 +219,14 @@ def test_synth_replaces_a_leokit_0_1_extract_but_not_its_data_card(fake_generate
 
 
 def test_a_file_added_while_writing_is_kept_and_the_new_extract_dropped(tmp_path):
-    from leokit.synth import writers
+    from leokit.extract import writer
 
     world = sample_world(years=(2013,), n=5, seed=1)
     out = tmp_path / "data"
-    writers.write_extract(world, out, fmt="csv")
+    writer.write_extract(world, out, fmt="csv")
     before = _snapshot(out)
-    with pytest.raises(writers.WriteError, match="notes.txt"):
-        with writers.ExtractWriter(out, fmt="csv") as w:
+    with pytest.raises(writer.WriteError, match="notes.txt"):
+        with writer.ExtractWriter(out, fmt="csv") as w:
             for name, df in world.items():
                 w.add(name, df)
             (out / "notes.txt").write_text("written meanwhile")
@@ -458,7 +458,7 @@ def test_validate_names_a_truncated_file_and_a_checksum_that_disagrees(
     assert "leo_employment" in report and "manifest_sha256" in report
     assert "manifest_rows" in report and "manifest_file_size" in report
     with pytest.raises(lx.ExtractError, match="leo_earnings.parquet.*not a valid Parquet"):
-        lx.open(out).read("leo_earnings")
+        lx.open_extract(out).read("leo_earnings")
 
 
 def test_datacard_output_never_replaces_a_users_file(fake_generate, tmp_path, capsys):
@@ -494,7 +494,7 @@ def test_the_committed_extract_is_one_leokit_may_replace():
     """`make data` regenerates data_synthetic/ when it is broken: leokit must recognise it."""
     from pathlib import Path
 
-    from leokit.synth.writers import not_ours, own_files
+    from leokit.extract.writer import not_ours, own_files
 
     folder = Path(__file__).resolve().parents[2] / "data_synthetic"
     assert not_ours(folder) is None

@@ -43,7 +43,7 @@ def same(pandas_result, relation):
 
 @pytest.fixture(scope="module")
 def ex():
-    e = lx.open(DEFAULT)
+    e = lx.open_extract(DEFAULT)
     yield e
     e.close()
 

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 import leokit.extract as lx
+from leokit.extract.writer import write_extract
 from leokit.schema import DEFAULT_SCHEMA
 from leokit.schema.sample import sample_world
-from leokit.synth.writers import write_extract
 
 YEARS = (2007, 2009, 2012, 2013, 2016)
 SRC = os.path.join(
@@ -48,14 +48,14 @@ def server(folders):
 
 
 def open_server(con, **kw):
-    return lx.open(con, schema=DEFAULT_SCHEMA, databases={"LEO_i2": "LEO_i2_p1"}, **kw)
+    return lx.open_extract(con, schema=DEFAULT_SCHEMA, databases={"LEO_i2": "LEO_i2_p1"}, **kw)
 
 
 # ------------------------------------------------------------------------------ paths agree
 @pytest.mark.parametrize("fmt", ["csv", "duckdb", "dbapi"])
 def test_every_path_reads_the_same_frames(folders, server, world, fmt):
-    ref = lx.open(folders / "parquet")
-    ex = open_server(server, chunksize=3) if fmt == "dbapi" else lx.open(folders / fmt)
+    ref = lx.open_extract(folders / "parquet")
+    ex = open_server(server, chunksize=3) if fmt == "dbapi" else lx.open_extract(folders / fmt)
     assert ex.views() == ref.views()
     for name in world:
         pd.testing.assert_frame_equal(ex.read(name), ref.read(name), obj=f"{fmt} {name}")
@@ -64,7 +64,7 @@ def test_every_path_reads_the_same_frames(folders, server, world, fmt):
 
 
 def test_read_types(folders):
-    ex = lx.open(folders / "parquet")
+    ex = lx.open_extract(folders / "parquet")
     emp = ex.read("leo_employment")
     assert emp["EndDate"].dtype == object
     assert {type(d) for d in emp["EndDate"]} == {datetime.date}
@@ -77,7 +77,7 @@ def test_read_types(folders):
 
 
 def test_columns_case_insensitive_in_registry_casing(folders, server):
-    for ex in (lx.open(folders / "csv"), open_server(server)):
+    for ex in (lx.open_extract(folders / "csv"), open_server(server)):
         df = ex.read("LEO_EARNINGS", columns=["edukey", "TAXYEAR", "earnings"])
         assert list(df.columns) == ["Edukey", "TaxYear", "Earnings"]
         df = ex.read("spring_census_2009", columns=["FSMELIGIBLE_SPR09", "fsmeligible"])
@@ -85,7 +85,7 @@ def test_columns_case_insensitive_in_registry_casing(folders, server):
 
 
 def test_stacking_renames_and_fills_null(folders, world):
-    ex = lx.open(folders / "parquet")
+    ex = lx.open_extract(folders / "parquet")
     hesa = ex.read("hesa")
     assert list(hesa.columns[:3]) == ["year", "HE_PUPILMATCHINGREFANONYMOUS", "HE_PROVIDER"]
     assert hesa["year"].tolist() == [y for y in YEARS for _ in range(10)]
@@ -135,7 +135,7 @@ def test_stacking_renames_and_fills_null(folders, world):
 
 
 def test_family_year_in_columns_and_where(folders):
-    ex = lx.open(folders / "csv")
+    ex = lx.open_extract(folders / "csv")
     df = ex.read("hesa", columns=["year", "he_sex"], where={"YEAR": [2012, 2013]})
     assert list(df.columns) == ["year", "HE_SEX"]
     assert df["year"].tolist() == [2012] * 10 + [2013] * 10
@@ -148,7 +148,11 @@ def test_family_year_in_columns_and_where(folders):
 def test_where_filters_on_every_path(folders, server, world):
     years = sorted(set(world["leo_earnings"]["TaxYear"]))[:3]
     expect = world["leo_earnings"][world["leo_earnings"]["TaxYear"].isin(years)]
-    for ex in (lx.open(folders / "parquet"), lx.open(folders / "csv"), open_server(server)):
+    for ex in (
+        lx.open_extract(folders / "parquet"),
+        lx.open_extract(folders / "csv"),
+        open_server(server),
+    ):
         got = ex.read("leo_earnings", columns=["Edukey"], where={"taxyear": years})
         assert got["Edukey"].tolist() == expect["Edukey"].tolist()
         one = ex.read("hesa", columns=["HE_XLEV601"], where={"HE_XLEV601": 4})
@@ -167,7 +171,7 @@ def test_where_filters_on_every_path(folders, server, world):
 # ------------------------------------------------------------------------------ errors
 def test_missing_view_names_it_where_and_what_is_there(folders, server):
     path = folders / "parquet"
-    ex = lx.open(path)
+    ex = lx.open_extract(path)
     with pytest.raises(lx.ExtractError) as e:
         ex.read("leo_earnigs")
     msg = str(e.value)
@@ -189,7 +193,7 @@ def test_missing_view_names_it_where_and_what_is_there(folders, server):
 
 
 def test_missing_column_names_view_column_and_columns(folders, server):
-    for ex in (lx.open(folders / "csv"), open_server(server)):
+    for ex in (lx.open_extract(folders / "csv"), open_server(server)):
         with pytest.raises(lx.ExtractError) as e:
             ex.read("leo_earnings", columns=["Edukey", "Earning"])
         msg = str(e.value)
@@ -207,7 +211,7 @@ def test_column_the_registry_declares_but_the_view_lacks(folders, world, tmp_pat
     df = world["leo_earnings"].drop(columns=["Num_SIC"])
     os.makedirs(tmp_path / "x")
     df.to_csv(tmp_path / "x" / "leo_earnings.csv", index=False)
-    ex = lx.open(tmp_path / "x")
+    ex = lx.open_extract(tmp_path / "x")
     with pytest.raises(lx.ExtractError) as e:  # never a frame silently short of a column
         ex.read("leo_earnings")
     assert "leo_earnings" in str(e.value) and "Num_SIC" in str(e.value)
@@ -231,7 +235,7 @@ def test_a_renamed_column_is_named_with_its_close_match(world, tmp_path, fmt):
         with warnings.catch_warnings():  # pandas cuts a long name to Stata's 32 characters
             warnings.simplefilter("ignore")
             df.to_stata(tmp_path / "x" / "leo_earnings.dta", write_index=False)
-    ex = lx.open(tmp_path / "x")
+    ex = lx.open_extract(tmp_path / "x")
     with pytest.raises(lx.ExtractError) as e:
         ex.read("leo_earnings")
     msg = str(e.value)
@@ -249,7 +253,7 @@ def test_wrong_type_names_view_column_expected_and_found(world, tmp_path):
     e2 = world["leo_earnings"].astype(object)
     e2.loc[1, "Earnings"] = "12k"
     e2.to_csv(tmp_path / "x" / "leo_earnings.csv", index=False)
-    ex = lx.open(tmp_path / "x")
+    ex = lx.open_extract(tmp_path / "x")
     with pytest.raises(lx.ExtractError) as e:
         ex.read("leo_employment")
     msg = str(e.value)
@@ -271,7 +275,7 @@ def test_a_file_the_registry_does_not_know_is_read_as_stored(folders, tmp_path):
     pd.DataFrame({"learner_id": ["a", "b"], "Year": ["2002", "2003"]}).to_csv(
         tmp_path / "x" / "lilr_learners.csv", index=False
     )
-    ex = lx.open(tmp_path / "x")
+    ex = lx.open_extract(tmp_path / "x")
     assert ex.views() == ["lilr_learners"]
     assert ex.read("lilr_learners", columns=["YEAR"])["Year"].tolist() == ["2002", "2003"]
     with pytest.raises(lx.ExtractError, match="lilr_learnrs"):
@@ -280,12 +284,12 @@ def test_a_file_the_registry_does_not_know_is_read_as_stored(folders, tmp_path):
 
 def test_where_text_needs_a_database_and_bad_sources(folders, tmp_path):
     with pytest.raises(lx.ExtractError, match="pass a dict"):
-        lx.open(folders / "parquet").read("leo_earnings", where="TaxYear > 1")
+        lx.open_extract(folders / "parquet").read("leo_earnings", where="TaxYear > 1")
     with pytest.raises(lx.ExtractError, match="does not exist"):
-        lx.open(tmp_path / "nowhere")
+        lx.open_extract(tmp_path / "nowhere")
     os.makedirs(tmp_path / "empty")
     with pytest.raises(lx.ExtractError, match="found no .parquet"):
-        lx.open(tmp_path / "empty")
+        lx.open_extract(tmp_path / "empty")
 
 
 def test_conform_and_checksum_on_plain_frames(world):
@@ -304,7 +308,7 @@ SRS_SCRIPT = textwrap.dedent(
     import leokit.extract as lx
 
     folder, dbdir = sys.argv[2], sys.argv[3]
-    ex = lx.open(folder)
+    ex = lx.open_extract(folder)
     out = {"pandas": pd.__version__, "python": list(sys.version_info[:2])}
     out["earn"] = ex.read("leo_earnings").astype(object).where(lambda d: d.notna(), None).values.tolist()
     hesa = ex.read("hesa", columns=["HE_SEX", "HE_ENDDATE", "HE_XCLASS01"])
@@ -330,7 +334,7 @@ SRS_SCRIPT = textwrap.dedent(
     con = sqlite3.connect(":memory:")
     for db in ("LEO_i2", "NPD_i2", "HESA_i2"):
         con.execute("ATTACH '%s' AS \"%s\"" % (os.path.join(dbdir, db + ".sqlite"), db))
-    srv = lx.open(Conn(con), chunksize=3)
+    srv = lx.open_extract(Conn(con), chunksize=3)
     out["srv_views"] = srv.views()
     out["srv_earn"] = srv.read("leo_earnings").astype(object).where(lambda d: d.notna(), None).values.tolist()
     out["srv_emp_end"] = [str(d) for d in srv.read("leo_employment")["EndDate"]]
@@ -368,7 +372,7 @@ def test_csv_and_dbapi_paths_on_the_srs_profile(folders, world, tmp_path):
     tool = _srs_tool()
     dbdir = tmp_path / "sqlite"
     dbdir.mkdir()
-    ex = lx.open(folders / "parquet")
+    ex = lx.open_extract(folders / "parquet")
     for db in ("LEO_i2", "NPD_i2", "HESA_i2"):
         con = sqlite3.connect(str(dbdir / (db + ".sqlite")))
         for name in ex.views():
@@ -403,14 +407,19 @@ def test_csv_and_dbapi_paths_on_the_srs_profile(folders, world, tmp_path):
     assert out["heavy"] == []  # pyarrow, duckdb, pandera are imported only where needed
 
 
-def test_module_avoids_py38_syntax():
-    """extract.py must import on Python 3.7: compile it with the 3.7 grammar."""
+def test_package_avoids_py38_syntax():
+    """The modules `import leokit.extract` loads (all but writer/ and validate.py) must import
+    on Python 3.7: compile each with the 3.7 grammar."""
     import ast
 
-    with open(os.path.join(SRC, "leokit", "extract.py"), encoding="utf-8") as f:
-        source = f.read()
-    ast.parse(source, feature_version=(3, 7))
-    assert ":=" not in source
+    folder = os.path.join(SRC, "leokit", "extract")
+    names = sorted(n for n in os.listdir(folder) if n.endswith(".py") and n != "validate.py")
+    assert {"__init__.py", "core.py", "sources.py", "plans.py"} <= set(names)
+    for name in names:
+        with open(os.path.join(folder, name), encoding="utf-8") as f:
+            source = f.read()
+        ast.parse(source, filename=name, feature_version=(3, 7))
+        assert ":=" not in source, name
     assert sys.version_info >= (3, 8)  # the check above is only meaningful on a newer parser
 
 
@@ -421,14 +430,14 @@ SRS_BAD_INPUT = textwrap.dedent(
     import leokit.extract as lx
 
     good, renamed = sys.argv[2], sys.argv[3]
-    ex = lx.open(good)
+    ex = lx.open_extract(good)
     cases = {
-        "renamed": lambda: lx.open(renamed).read("leo_earnings"),
+        "renamed": lambda: lx.open_extract(renamed).read("leo_earnings"),
         "where-text": lambda: ex.read("leo_earnings", where={"TaxYear": "201819"}),
         "where-none": lambda: ex.read("leo_earnings", where={"TaxYear": None}),
         "columns": lambda: ex.read("leo_earnings", columns=[1]),
         "years": lambda: ex.read("hesa", years=["2013"]),
-        "source": lambda: lx.open(None),
+        "source": lambda: lx.open_extract(None),
         "odbc": lambda: lx.open_parameter({"odbc": 5}),
         "no-pyodbc": lambda: lx.open_parameter({"odbc": "DSN=srs"}),
     }

@@ -60,7 +60,7 @@ def recorder(folders):
 
 
 def test_dbapi_sql_is_three_part_and_chunked(recorder):
-    ex = lx.open(recorder, chunksize=4)
+    ex = lx.open_extract(recorder, chunksize=4)
     df = ex.read("leo_earnings", columns=["Edukey", "Earnings"])
     assert len(df) == 10
     sql = f'SELECT "Edukey", "Earnings" FROM "LEO_i2"."{DEFAULT_SCHEMA}"."leo_earnings"'
@@ -99,7 +99,7 @@ def _norm(df):
 
 # ------------------------------------------------------------------------------ SQL Server
 def test_dbapi_sends_only_the_columns_and_a_where(recorder, world):
-    ex = lx.open(recorder)
+    ex = lx.open_extract(recorder)
     years = sorted(set(world["leo_earnings"]["TaxYear"]))[:2]
     df = ex.read("leo_earnings", columns=["Edukey", "Earnings"], where={"TaxYear": years})
     sql, params = _selects(recorder.log)[-1]
@@ -122,7 +122,7 @@ def test_dbapi_sends_only_the_columns_and_a_where(recorder, world):
 
 
 def test_dbapi_chunks_are_lazy_and_bounded(recorder, world):
-    ex = lx.open(recorder)
+    ex = lx.open_extract(recorder)
     it = ex.chunks("leo_earnings", columns=["Edukey", "TaxYear"], chunksize=4)
     assert not _selects(recorder.log)  # nothing sent before the first chunk is asked for
     first = next(it)
@@ -139,9 +139,9 @@ def test_dbapi_chunks_are_lazy_and_bounded(recorder, world):
 def test_chunks_hold_what_read_gives(folders, fmt):
     if fmt == "dbapi":
         con = lx.connect_duckdb(folders / "duckdb")
-        ex = lx.open(Recorder(con))
+        ex = lx.open_extract(Recorder(con))
     else:
-        ex = lx.open(folders / fmt)
+        ex = lx.open_extract(folders / fmt)
     cases = [
         ("leo_employment", {}),
         ("leo_earnings", {"columns": ["Edukey", "TaxYear", "Earnings"]}),
@@ -162,7 +162,7 @@ def test_chunks_hold_what_read_gives(folders, fmt):
 
 
 def test_chunks_on_the_default_extract_keep_memory_to_a_chunk():
-    ex = lx.open(DEFAULT)
+    ex = lx.open_extract(DEFAULT)
     n, biggest = 0, 0
     for ch in ex.chunks("leo_earnings", columns=["Edukey", "Earnings"], chunksize=50_000):
         n += len(ch)
@@ -184,7 +184,7 @@ def test_parquet_filters_are_pushed_to_the_scan(monkeypatch):
         return real(*a, **kw)
 
     monkeypatch.setattr(pq, "read_table", spy)
-    ex = lx.open(DEFAULT)
+    ex = lx.open_extract(DEFAULT)
     everything = ex.read("leo_earnings", columns=["Edukey", "TaxYear", "Earnings"])
     years = [201516, 201617]
     got = ex.read("leo_earnings", columns=["Edukey", "Earnings"], where={"TaxYear": years})
@@ -208,7 +208,7 @@ def test_parquet_filters_are_pushed_to_the_scan(monkeypatch):
 
 # ------------------------------------------------------------------------------ DuckDB relations
 def test_relation_sql_reads_only_the_columns_with_a_where():
-    ex = lx.open(DEFAULT)
+    ex = lx.open_extract(DEFAULT)
     cols = ["Edukey", "TaxYear", "Earnings"]
     sql = ex.relation_sql("leo_earnings", columns=cols, where={"TaxYear": [201516, 201617]})
     assert sql.startswith('SELECT "Edukey" AS "Edukey", "TaxYear" AS "TaxYear", "Earnings"')
@@ -228,10 +228,10 @@ def test_relation_equals_read_on_every_source(folders, world):
     con = duckdb.connect()
     for db, name in (("LEO_i2", "LEO_i2_p1"), ("NPD_i2", "NPD_i2"), ("HESA_i2", "HESA_i2")):
         con.execute(f"ATTACH '{folders / 'duckdb' / (db + '.duckdb')}' AS \"{name}\" (READ_ONLY)")
-    server = lx.open(con, schema=DEFAULT_SCHEMA, databases={"LEO_i2": "LEO_i2_p1"})
-    ref = lx.open(folders / "parquet")
+    server = lx.open_extract(con, schema=DEFAULT_SCHEMA, databases={"LEO_i2": "LEO_i2_p1"})
+    ref = lx.open_extract(folders / "parquet")
     lo = datetime.date(2009, 1, 1)
-    for ex in (ref, lx.open(folders / "csv"), lx.open(folders / "duckdb"), server):
+    for ex in (ref, lx.open_extract(folders / "csv"), lx.open_extract(folders / "duckdb"), server):
         for name in ("leo_employment", "leo_earnings", "learner_ae_id_to_pmr_lookup"):
             pd.testing.assert_frame_equal(
                 _norm(ex.relation(name).df()), _norm(ref.read(name)), obj=f"{ex.where} {name}"
@@ -260,15 +260,15 @@ def test_relation_refuses_sources_duckdb_cannot_read(folders, world):
     import sqlite3
 
     sq = sqlite3.connect(":memory:")
-    ex = lx.open(sq, schema=DEFAULT_SCHEMA)
+    ex = lx.open_extract(sq, schema=DEFAULT_SCHEMA)
     with pytest.raises(lx.ExtractError, match="relation\\(\\) and duckdb\\(\\) need DuckDB"):
         ex.relation("leo_earnings")
     with pytest.raises(lx.ExtractError, match="need DuckDB or a folder of Parquet or CSV"):
-        lx.open(folders / "dta").relation("leo_earnings")
+        lx.open_extract(folders / "dta").relation("leo_earnings")
 
 
 def test_bad_where_values_have_one_clear_message():
-    ex = lx.open(DEFAULT)
+    ex = lx.open_extract(DEFAULT)
     with pytest.raises(lx.ExtractError, match="give at least one end"):
         lx.between()
     with pytest.raises(lx.ExtractError, match="hi is below lo"):
@@ -300,7 +300,7 @@ def test_chunks_bound_the_memory_a_read_takes():
     """tracemalloc sees numpy and Python objects: a chunked pass peaks at a fraction of a read."""
     import tracemalloc
 
-    ex = lx.open(DEFAULT)
+    ex = lx.open_extract(DEFAULT)
     cols = ["Edukey", "TaxYear", "Earnings"]
     tracemalloc.start()
     try:
@@ -323,7 +323,7 @@ SRS_CHUNKS = r"""
 import datetime, json, sys
 sys.path.insert(0, sys.argv[1])
 import leokit.extract as lx
-ex = lx.open(sys.argv[2])
+ex = lx.open_extract(sys.argv[2])
 lo = datetime.date(2010, 1, 1)
 out = {
     "chunks": [len(c) for c in ex.chunks("leo_employment", chunksize=3)],
@@ -357,7 +357,7 @@ def test_chunks_and_between_on_the_srs_profile(folders, tmp_path):
     res = tool.run_python(f"import sys; sys.argv = {argv!r}; exec(open({str(script)!r}).read())")
     assert res.returncode == 0, res.stdout[-3000:]
     got = json.loads(res.stdout.strip().splitlines()[-1])
-    ex = lx.open(folders / "csv")
+    ex = lx.open_extract(folders / "csv")
     lo = datetime.date(2010, 1, 1)
     assert got["chunks"] == [len(c) for c in ex.chunks("leo_employment", chunksize=3)]
     emp = ex.read("leo_employment", where={"StartDate": lx.between(lo, None)})

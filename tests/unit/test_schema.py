@@ -8,10 +8,11 @@ import pytest
 
 import leokit.extract as lx
 from leokit.datacard import observed_missingness, render_datacard
+from leokit.extract.validate import validate_extract
+from leokit.extract.writer import ExtractWriter, write_extract
 from leokit.schema import REGISTRY
 from leokit.schema.sample import sample_frame, sample_world
-from leokit.schema.validate import build_schema, validate_extract, validate_table
-from leokit.synth.writers import ExtractWriter, write_extract
+from leokit.schema.validate import build_schema, validate_table
 
 
 # ------------------------------------------------------------------------------ samples
@@ -182,5 +183,5 @@ def test_datacard_from_the_writers_counts_equals_counting_the_tables(tmp_path, f
 def test_kind_check_passes_read_back_frames(tmp_path, name):
     world = {name: sample_frame(name, n=10)}
     write_extract(world, tmp_path / "csv", fmt="csv")
-    with lx.open(tmp_path / "csv") as ex:
+    with lx.open_extract(tmp_path / "csv") as ex:
         assert validate_table(ex.read(name), name).empty

@@ -732,8 +732,8 @@ def test_schema_option_maps_the_scripts_project_schema():
 
 
 def test_a_duckdb_extract_answers_as_the_parquet_one(tmp_path):
+    from leokit.extract.writer import write_extract
     from leokit.schema.sample import sample_world
-    from leokit.synth.writers import write_extract
 
     world = sample_world(years=(2009, 2013), n=12, seed=3)
     script = """

@@ -1,4 +1,4 @@
-"""leokit.synth.writers: every format round-trips, manifests are stable, nothing half-written."""
+"""leokit.extract.writer: every format round-trips, manifests are stable, nothing half-written."""
 
 import datetime
 import json
@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 import leokit.extract as lx
+from leokit.extract import writer
+from leokit.extract.writer import WriteError, write_extract
 from leokit.schema import DEFAULT_SCHEMA, REGISTRY
 from leokit.schema.sample import sample_frame, sample_world
-from leokit.synth import writers
-from leokit.synth.writers import WriteError, write_extract
 
 YEARS = (2007, 2009, 2012, 2013, 2016)
 PARAMS = {"scale": 0.001, "seed": 7, "generator_version": "test"}
@@ -62,7 +62,7 @@ def expected_read(df, name, fmt):
 @pytest.mark.parametrize("fmt", lx.FORMATS)
 def test_round_trip_equals_what_was_written(extracts, world, fmt):
     path, manifest = extracts[fmt]
-    with lx.open(path) as ex:
+    with lx.open_extract(path) as ex:
         assert set(ex.views()) == set(world)
         for name, df in world.items():
             got = ex.read(name)
@@ -73,7 +73,7 @@ def test_round_trip_equals_what_was_written(extracts, world, fmt):
 @pytest.mark.parametrize("fmt", lx.FORMATS)
 def test_open_spells_nulls_and_blank_keys_survive(extracts, world, fmt):
     path, _ = extracts[fmt]
-    with lx.open(path) as ex:
+    with lx.open_extract(path) as ex:
         emp = ex.read("leo_employment")
         hesa = ex.read("hesa_2013")
     written = world["leo_employment"]["EndDate"]
@@ -174,7 +174,7 @@ def test_stata_layout(extracts):
     long = "tied_main_record_enterprise_sic_fg"
     assert long[:32] in names
     assert m["tables"]["leo_earnings"]["stata_names"] == {long: long[:32]}
-    with lx.open(path) as ex:  # and the reader maps it back
+    with lx.open_extract(path) as ex:  # and the reader maps it back
         assert long in ex.read("leo_earnings").columns
 
 
@@ -213,7 +213,7 @@ def test_duckdb_schema_override(world, tmp_path):
         ]
     finally:
         con.close()
-    with lx.open(tmp_path / "db") as ex:  # schema comes from the manifest
+    with lx.open_extract(tmp_path / "db") as ex:  # schema comes from the manifest
         assert ex.views() == ["leo_earnings", "hesa_2012"]
         assert len(ex.read("hesa")) == 12
 
@@ -241,7 +241,7 @@ def test_replaces_a_previous_extract_and_accepts_an_empty_folder(world, tmp_path
 
 def test_extract_writer_leaves_nothing_when_its_caller_fails(world, tmp_path):
     with pytest.raises(RuntimeError, match="generator"):
-        with writers.ExtractWriter(tmp_path / "new" / "ex") as w:
+        with writer.ExtractWriter(tmp_path / "new" / "ex") as w:
             w.add("leo_earnings", world["leo_earnings"])
             raise RuntimeError("generator failed")
     assert os.listdir(tmp_path) == []
@@ -250,7 +250,7 @@ def test_extract_writer_leaves_nothing_when_its_caller_fails(world, tmp_path):
 @pytest.mark.parametrize("fmt", ["parquet", "duckdb"])
 def test_extract_writer_refuses_a_table_twice(world, tmp_path, fmt):
     with pytest.raises(WriteError, match="leo_earnings.*twice"):
-        with writers.ExtractWriter(tmp_path / "ex", fmt=fmt) as w:
+        with writer.ExtractWriter(tmp_path / "ex", fmt=fmt) as w:
             w.add("leo_earnings", world["leo_earnings"])
             w.add("leo_earnings", world["leo_earnings"])
     assert os.listdir(tmp_path) == []
@@ -263,7 +263,7 @@ def test_failure_mid_write_leaves_out_unchanged(world, tmp_path, monkeypatch, pr
         write_extract({"leo_earnings": world["leo_earnings"]}, out, fmt="parquet")
         before = {p: (out / p).read_bytes() for p in os.listdir(out)}
     calls = []
-    real = writers._FILE_WRITERS["parquet"]
+    real = writer.FILE_WRITERS["parquet"]
 
     def flaky(df, v, year, name, folder):
         calls.append(name)
@@ -271,7 +271,7 @@ def test_failure_mid_write_leaves_out_unchanged(world, tmp_path, monkeypatch, pr
             raise OSError("disk full (simulated)")
         real(df, v, year, name, folder)
 
-    monkeypatch.setitem(writers._FILE_WRITERS, "parquet", flaky)
+    monkeypatch.setitem(writer.FILE_WRITERS, "parquet", flaky)
     with pytest.raises(OSError, match="simulated"):
         write_extract(world, out, fmt="parquet", truth=TRUTH)
     assert len(calls) == 3

@@ -182,7 +182,7 @@ def export_csv(out, views=None, source=EXTRACT):
     ``leokit synth --format csv``; returns the manifest (checksums equal the Parquet ones)."""
     sys.path.insert(0, os.path.join(ROOT, "src"))
     import leokit.extract as lx
-    from leokit.synth.writers import write_extract
+    from leokit.extract.writer import write_extract
 
     ex = lx.open_extract(source)
     names = ex.views() if views is None else views

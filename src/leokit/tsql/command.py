@@ -92,7 +92,7 @@ def run_command(args):
     if getattr(args, "sql_command", None) != "run":
         sys.stderr.write("leokit sql: error: expected a subcommand: run\n")
         return EXIT_USAGE
-    from leokit.sql import SqlError
+    from leokit.sqlbase import SqlError
     from leokit.tsql.runner import ScriptError, run_script
 
     def echo(kind, text):

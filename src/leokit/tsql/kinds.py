@@ -380,7 +380,7 @@ class Kinds:
             alias = (item.alias or item.name or "").lower()
             if isinstance(item.this, exp.Parameter):
                 alias = item.alias.lower() if item.alias else "@" + item.this.name.lower()
-            cte = None if item.args.get("db") else _find_cte(item, item.name)
+            cte = None if item.args.get("db") else find_cte(item, item.name)
             if cte is not None:
                 return alias, self.outputs(cte.this)
             return alias, self.lookup(item)
@@ -478,7 +478,7 @@ def _source_nodes(scope):
     return items
 
 
-def _find_cte(node, name):
+def find_cte(node, name):
     name = (name or "").lower()
     p = node.parent
     while p is not None:

@@ -29,7 +29,7 @@ class ScriptSyntaxError(ValueError):
         self.reason = message
 
 
-class _Tokenizer(TSQL.Tokenizer):
+class TsqlTokenizer(TSQL.Tokenizer):
     # sqlglot swallows the rest of a statement after a leading END or PRINT as one 'command'
     # token; the runner needs every token.
     COMMANDS = set()
@@ -197,7 +197,7 @@ def _parse_batch(text, line, repeat):
     from sqlglot.errors import TokenError
 
     try:
-        tokens = _Tokenizer().tokenize(text)
+        tokens = TsqlTokenizer().tokenize(text)
     except TokenError as exc:
         raise ScriptSyntaxError(line, f"the script cannot be read: {exc}") from None
     parser = _Parser(text, tokens, line)
