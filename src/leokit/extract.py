@@ -1340,14 +1340,14 @@ def open_extract(
         con = connect_duckdb(path)
         label = f"DuckDB extract {path} (schema {schema})"
         src = _DuckDBSource(con, schema, dbmap, registry, chunksize, label=label, owned=True)
-        return Extract(src, registry, manifest)
+        return Extract(src, registry, manifest, folder=path)
     suffix = FILE_SUFFIX[fmt]
     files = OrderedDict()
     for n in names:
         if n.endswith(suffix):
             stem = n[: -len(suffix)]
             files[stem.lower()] = (stem, os.path.join(path, n))
-    return Extract(_FolderSource(path, fmt, files, chunksize), registry, manifest)
+    return Extract(_FolderSource(path, fmt, files, chunksize), registry, manifest, folder=path)
 
 
 open = open_extract  # noqa: A001 - `leokit.extract.open(...)` reads naturally
@@ -1441,10 +1441,11 @@ def open_parameter(extract):
 class Extract:
     """An opened extract; see `open`."""
 
-    def __init__(self, source, registry=REGISTRY, manifest=None):
+    def __init__(self, source, registry=REGISTRY, manifest=None, folder=None):
         self._src = source
         self.registry = registry
         self.manifest = manifest
+        self.folder = folder  # the extract's folder; None for a database connection
 
     @property
     def where(self):
