@@ -72,6 +72,21 @@ def _strength(v):
     return "weak" if v["F"] < v["threshold"] else "strong"
 
 
+def _order(v):
+    scale = 10.0 ** v.get("digits", 3)
+    a, b = round(v["a"] * scale), round(v["b"] * scale)
+    return "equal" if a == b else ("smaller" if a < b else "larger")
+
+
+def _removed(v):
+    a, b = v["naive"], v["better"]
+    if a is None or b is None or a == 0 or not (0 <= b / a <= 1):
+        return "none"
+    if v.get("share") is None or not math.isclose(v["share"], (a - b) / a, rel_tol=1e-9):
+        return "wrong share"
+    return "share"
+
+
 #: verdict kind -> the rule that decides its code from its values
 RULES = {
     "value": lambda v: "value",
@@ -80,6 +95,8 @@ RULES = {
     "compare": _compare,
     "ratio": _ratio,
     "strength": _strength,
+    "order": _order,
+    "removed": _removed,
 }
 
 

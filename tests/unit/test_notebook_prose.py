@@ -89,3 +89,19 @@ def test_statements_go_into_results_json(tmp_path):
     assert doc["conventions"]["truth"].startswith("the planted value of the estimand")
     with pytest.raises(ValueError, match="unique"):
         results.write(tmp_path, "nb", {}, [e], statements=[{"id": "a", "text": ""}] * 2)
+
+
+def test_order_removed_and_other_intervals():
+    e = dict(row(), se_cr1=0.008, ci_wild_bootstrap=[-0.01, 0.06])
+    assert prose.order(e, e, field_a="se", field_b="se_cr1").code == "larger"
+    assert prose.order(0.0301, 0.0304).code == "equal"  # the same as printed
+    assert prose.order(e, e, field_a="estimate", field_b="truth").sources == {
+        "a": "m.estimate", "b": "m.truth"
+    }  # fmt: skip
+    wild = prose.sign(e, ci_field="ci_wild_bootstrap")
+    assert wild.code == "unclear" and wild.sources["ci"] == "m.ci_wild_bootstrap"
+    naive = row("naive", 0.11)
+    share = prose.removed(naive, e)
+    assert share.code == "share" and share == "72% of the naive estimate"
+    assert prose.removed(naive, row("x", 0.2)).code == "none"
+    assert prose.removed(naive, row("x", -0.01)).code == "none"

@@ -35,9 +35,11 @@ from .prose import (
     covers,
     interval,
     num,
+    order,
     pct,
     quote,
     ratio,
+    removed,
     say,
     sign,
     statement,
@@ -76,4 +78,6 @@ __all__ = [
     "compare",
     "ratio",
     "strength",
+    "order",
+    "removed",
 ]

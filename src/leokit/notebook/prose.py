@@ -23,7 +23,9 @@ text; the others are dropped.
 * ``covers(row, value=None)``: whether the interval holds a value (default: the row's truth);
 * ``compare(a, b)``: whether a's estimate lies above, below or inside b's interval;
 * ``ratio(a, b)``: how many times b's estimate a's is (undefined across zero);
-* ``strength(F, threshold=10)``: a first stage strong or weak by the rule of thumb.
+* ``strength(F, threshold=10)``: a first stage strong or weak by the rule of thumb;
+* ``order(a, b)``: a number larger or smaller than another (two SEs, an estimate and a truth);
+* ``removed(naive, better)``: the share of a naive estimate a better design removes.
 
 Each verdict function takes ``words=`` (a dict from verdict code to a format string with the
 fields of ``values``) to word the sentence for its context; the code is decided from the numbers
@@ -44,6 +46,8 @@ __all__ = [
     "compare",
     "ratio",
     "strength",
+    "order",
+    "removed",
     "say",
     "statement",
     "statements",
@@ -59,6 +63,8 @@ VERDICTS = {
     "compare": ({"above", "below", "inside"}, "a's estimate above b's ci high, below b's ci low, else inside"),
     "ratio": ({"ratio", "undefined"}, "a / b when both are non-zero and of the same sign, else undefined"),
     "strength": ({"strong", "weak"}, "strong if F >= threshold, else weak"),
+    "order": ({"larger", "smaller", "equal"}, "equal if a and b print the same at digits, else larger or smaller"),
+    "removed": ({"share", "none"}, "share = 1 - better/naive when 0 <= better/naive <= 1, else none"),
 }  # fmt: skip
 
 _RECORD = []  # statements said so far in this kernel, in order
@@ -163,17 +169,20 @@ def quote(x, field="estimate", digits=None, percent=False):
                 digits=digits)  # fmt: skip
 
 
-def _ci_of(x):
+def _ci_of(x, ci_field="ci"):
     if isinstance(x, dict):
-        return x["estimate"], x["ci"], x.get("name")
+        if x.get(ci_field) is None:
+            raise ValueError(f"estimate {x.get('name')!r} has no interval {ci_field!r}")
+        return x["estimate"], x[ci_field], x.get("name")
     estimate, ci = x
     return estimate, ci, None
 
 
-def sign(x, null=0.0, digits=3, words=None):
+def sign(x, null=0.0, digits=3, words=None, ci_field="ci"):
     """Positive, negative or unclear: where the 95% interval of ``x`` (an estimate row, or
-    (estimate, (low, high))) lies against ``null``."""
-    estimate, (low, high), name = _ci_of(x)
+    (estimate, (low, high))) lies against ``null``. ``ci_field`` names another interval of the
+    row ('ci_wild_bootstrap')."""
+    estimate, (low, high), name = _ci_of(x, ci_field)
     if low is None or high is None:
         raise ValueError(f"sign: {name or 'the estimate'} has no interval")
     code = "positive" if low > null else "negative" if high < null else "unclear"
@@ -185,13 +194,13 @@ def sign(x, null=0.0, digits=3, words=None):
     text = _word(words, default, code, ci=interval((low, high), digits), null=num(null, digits)
                  if null else "zero", estimate=num(estimate, digits))  # fmt: skip
     return Fact(text, "sign", code, {"estimate": estimate, "ci": [low, high], "null": null},
-                _sources(name, {"estimate": "estimate", "ci": "ci"}), digits)  # fmt: skip
+                _sources(name, {"estimate": "estimate", "ci": ci_field}), digits)  # fmt: skip
 
 
-def covers(x, value=None, digits=3, words=None, label="the planted value"):
+def covers(x, value=None, digits=3, words=None, label="the planted value", ci_field="ci"):
     """Whether the 95% interval of ``x`` holds ``value`` (default: the row's ``truth``)."""
-    estimate, (low, high), name = _ci_of(x)
-    fields = {"estimate": "estimate", "ci": "ci"}
+    estimate, (low, high), name = _ci_of(x, ci_field)
+    fields = {"estimate": "estimate", "ci": ci_field}
     if value is None:
         if not isinstance(x, dict) or x.get("truth") is None:
             raise ValueError(f"covers: {name or 'the estimate'} has no truth to compare with")
@@ -238,6 +247,39 @@ def ratio(a, b, digits=1, words=None):
     sources = _sources(na, {"a": "estimate"})
     sources.update(_sources(nb, {"b": "estimate"}))
     return Fact(text, "ratio", code, {"a": ea, "b": eb, "ratio": value}, sources, digits)
+
+
+def order(a, b, digits=3, words=None, field_a="estimate", field_b="estimate"):
+    """Whether number a is larger or smaller than b (equal when they print the same): for two
+    numbers of different kinds, e.g. an estimate and the truth, or two standard errors
+    (``order(row, row, field_a="se", field_b="se_cr1")``)."""
+    va, _, na = _row(a, field_a)
+    vb, _, nb = _row(b, field_b)
+    if num(va, digits) == num(vb, digits):
+        code = "equal"
+    else:
+        code = "larger" if va > vb else "smaller"
+    default = {"larger": "larger than {b}", "smaller": "smaller than {b}", "equal": "equal to {b}"}
+    text = _word(words, default, code, a=num(va, digits), b=num(vb, digits))
+    sources = _sources(na, {"a": field_a})
+    sources.update(_sources(nb, {"b": field_b}))
+    return Fact(text, "order", code, {"a": va, "b": vb, "digits": digits}, sources, digits)
+
+
+def removed(naive, better, digits=0, words=None):
+    """The share of a naive estimate that a better design removes, 1 - better / naive: defined
+    ('share') only when the better estimate lies between zero and the naive one ('none')."""
+    a, _, na = _row(naive)
+    b, _, nb = _row(better)
+    ok = a is not None and b is not None and a != 0 and 0 <= b / a <= 1
+    share = 1 - b / a if ok else None
+    code = "share" if ok else "none"
+    default = {"share": "{share} of the naive estimate", "none": "none of the naive estimate "
+               "can be called selection: the better estimate is not between zero and it"}  # fmt: skip
+    text = _word(words, default, code, share=pct(share, digits), a=num(a), b=num(b))
+    sources = _sources(na, {"naive": "estimate"})
+    sources.update(_sources(nb, {"better": "estimate"}))
+    return Fact(text, "removed", code, {"naive": a, "better": b, "share": share}, sources, digits)
 
 
 def strength(F, threshold=10, digits=1, words=None, source=None):
