@@ -68,8 +68,10 @@ def test_defaults_write_only_checked_outputs(default_run):
 def test_other_years_after_graduation(tmp_path):
     res = run_notebook(NAME, tmp_path, years_after_graduation=[2, 4])
     assert sorted(e["name"] for e in res["estimates"]) == sorted(
-        f"sustained_yag{y}_{g}" for y in (2, 4) for g in ("fsm", "not_fsm")
+        [f"sustained_yag{y}_{g}" for y in (2, 4) for g in ("fsm", "not_fsm")]
+        + [f"sustained_gap_yag{y}" for y in (2, 4)]
     )
+    statements.assert_true(res, required=["fsm_gap_yag2", "fsm_gap_yag4"])
 
 
 def test_gaps_follow_the_released_shares(default_run):
