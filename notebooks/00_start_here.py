@@ -325,21 +325,25 @@ outputs.show("graduate_outcomes", table.round(3), checks=[n, rate, median],
          "graduation and free school meals at 16")  # fmt: skip
 
 # %% [markdown]
-# The same table as two panels of lines (suppressed cells are left out):
+# The same table as two panels of lines (suppressed cells are left out), on axes that start at
+# zero so that the gaps look as large as they are:
 
 # %% tags=["nbval-ignore-output"]
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+GROUPS = {"FSM": "had free school meals at 16", "not FSM": "did not"}
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
 for label, part in table.groupby("FSM at 16"):
-    axes[0].plot(part.YAG, part["sustained employment"], marker="o", label=label)
-    axes[1].plot(part.YAG, part["median annualised pay (£)"] / 1000, marker="o", label=label)
-axes[0].set_title("Sustained employment")
-axes[0].set_ylabel("share of graduates")
-axes[1].set_title("Median annualised pay, if sustained")
-axes[1].set_ylabel("£ thousand a year")
+    axes[0].plot(part.YAG, 100 * part["sustained employment"], marker="o", label=GROUPS[label])
+    axes[1].plot(part.YAG, part["median annualised pay (£)"] / 1000, marker="o",
+                 label=GROUPS[label])  # fmt: skip
+axes[0].set(title="In sustained employment", ylabel="% of graduates", ylim=(0, 100))
+axes[1].set(title="Median annualised pay, if sustained", ylabel="£ thousand a year")
+axes[1].set_ylim(0, None)
 for ax in axes:
     ax.set_xlabel("years after graduation")
-    ax.legend()
-fig.suptitle("Graduate outcomes by free school meals at 16 (synthetic extract)")
+    ax.set_xticks(years_after_graduation)
+    ax.legend(loc="lower right")
+synthetic = notebook.planted.load(ex) is not None  # truth.json only beside a synthetic extract
+fig.suptitle("Graduates by free school meals at 16" + (" (synthetic extract)" if synthetic else ""))
 fig.tight_layout()
 outputs.figure("graduate_outcomes", fig, table=table.round(3), checks=[n, rate, median],
            description="the graduate_outcomes table as lines")  # fmt: skip

@@ -758,10 +758,10 @@ BOLD = {PREFERRED, "he_within_sets"}
 PANELS = [("Return to course selectivity\n(log points of pay per SD of entry requirements)",
            ["naive_ols", "self_revelation", "matched_coarse", "matched_exact"]),
           ("Return to entering HE\n(log points of pay)", ["he_naive_ols", "he_within_sets"])]  # fmt: skip
-fig, axes = plt.subplots(2, 1, figsize=(7.5, 5), height_ratios=[4, 2.4])
+fig, axes = plt.subplots(2, 1, figsize=(8.5, 5), height_ratios=[4, 2.4])
 for ax, (title, names) in zip(axes, PANELS):
     plot_estimates(ax, names, title)
-axes[-1].set_xlabel("estimate with 95% interval (CV3 standard errors, t(G-1))")
+axes[-1].set_xlabel("estimate and 95% interval (CV3 standard errors, t(G-1))")
 fig.legend(handles=legend_handles(), loc="lower center", ncol=3, frameon=False)
 fig.tight_layout(rect=(0, 0.07, 1, 1))
 plotted = table.loc[list(LABELS), ["estimate", "ci", "truth"]].reset_index()

@@ -58,6 +58,12 @@ def test_setup_limits_threads_and_picks_a_pool(monkeypatch):
     import os
 
     assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    assert done["blas_limited"]
+    loaded = kernel.loaded_blas_threads()  # numpy's OpenBLAS, loaded by now (Linux)
+    assert all(n == 1 for n in loaded)
+    kernel.blas_threads(2)
+    assert all(n == 2 for n in kernel.loaded_blas_threads())
+    kernel.blas_threads(1)
     with pytest.raises(ValueError, match="expected one of"):
         kernel.arrow_memory_pool("tcmalloc")
     notebook.release_memory()  # no error where malloc_trim is missing

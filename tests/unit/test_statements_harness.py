@@ -60,5 +60,17 @@ def test_numbers_that_differ_from_results_json_are_caught():
     assert any("ci = [0.011, 0.051] but exact.ci = [0.02, 0.05]" in p for p in found)
 
 
+def test_order_and_removed_are_rederived():
+    naive, exact = rows()
+    exact["se_cr1"] = 0.008
+    prose.say(f"{prose.removed(naive, exact)}; the SE {prose.quote(exact, 'se')} is "
+              f"{prose.order(exact, exact, field_a='se', field_b='se_cr1')} "
+              f"{prose.quote(exact, 'se_cr1')}.", id="a")  # fmt: skip
+    statements.assert_true(doc([naive, exact]))
+    d = doc([naive, exact])
+    d["statements"][0]["facts"][0]["values"]["share"] = 0.5  # a share that 1 - b/a is not
+    assert "a: removed says 'share', the numbers say 'wrong share'" in statements.problems(d)
+
+
 def test_statements_missing_altogether():
     assert statements.problems({"estimates": []}) == ["results.json has no 'statements' list"]

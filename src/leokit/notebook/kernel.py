@@ -18,23 +18,63 @@ import gc
 import os
 import sys
 
-__all__ = ["setup", "blas_threads", "arrow_memory_pool", "release_memory"]
+__all__ = ["setup", "blas_threads", "loaded_blas_threads", "arrow_memory_pool", "release_memory"]
 
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+_OPENBLAS = {  # the set/get functions under the names OpenBLAS builds export
+    "set": ("openblas_set_num_threads", "scipy_openblas_set_num_threads64_",
+            "scipy_openblas_set_num_threads", "openblas_set_num_threads64_"),
+    "get": ("openblas_get_num_threads", "scipy_openblas_get_num_threads64_",
+            "scipy_openblas_get_num_threads", "openblas_get_num_threads64_"),
+}  # fmt: skip
+
+
+def _openblas_calls(kind):
+    """The OpenBLAS set or get functions of the libraries this process has loaded (Linux:
+    read from /proc/self/maps; elsewhere none)."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = sorted({line.split()[-1] for line in f
+                            if "openblas" in line.lower() and line.split()[-1].startswith("/")})  # fmt: skip
+    except OSError:
+        return []
+    calls = []
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        found = [getattr(lib, name) for name in _OPENBLAS[kind] if hasattr(lib, name)]
+        calls += found[:1]
+    return calls
+
+
+def loaded_blas_threads():
+    """The thread counts of the OpenBLAS libraries loaded in this process (an empty list when
+    none is loaded, or off Linux)."""
+    return [int(get()) for get in _openblas_calls("get")]
+
+
 def blas_threads(n=1):
     """Use ``n`` BLAS threads. Sets the environment (read by a BLAS loaded later and by child
-    processes) and, through threadpoolctl when it is installed, the BLAS already loaded.
-    Returns True when a loaded BLAS was limited, False when only the environment was set."""
+    processes) and the OpenBLAS already loaded (numpy's, scipy's), through threadpoolctl when
+    it is installed and otherwise by calling OpenBLAS directly. Returns True when a loaded BLAS
+    was limited or none is loaded yet, False when a loaded one could not be reached."""
     for name in _THREAD_VARIABLES:
         os.environ[name] = str(int(n))
     try:
         from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=int(n), user_api="blas")
+        return True
     except ImportError:
-        return "numpy" not in sys.modules  # not yet loaded: the environment is enough
-    threadpool_limits(limits=int(n), user_api="blas")
-    return True
+        pass
+    calls = _openblas_calls("set")
+    for set_threads in calls:
+        set_threads(int(n))
+    return bool(calls) or "numpy" not in sys.modules
 
 
 def arrow_memory_pool(kind="jemalloc"):
