@@ -21,15 +21,17 @@
 # earnings one, three and five years after graduation, by free school meals at 16), checked for
 # disclosure, and a `results.json`.
 # **Runs** in Binder, on a laptop, or in the SRS (set `extract` to your SQL Server settings).
+# Terms are explained in the [glossary](../docs/glossary.md), papers listed in the
+# [references](../docs/references.md).
 #
 # **In plain words.** LEO follows the same people from their school records to their tax
 # records. Doing so takes three different ID numbers and some care: records are duplicated,
 # some people have two IDs, jobs that are still going end on "31 December 9999", and a year
 # with no tax record means no pay, not missing pay. Once linked, the data answer real questions
-# at once: here, graduates who had free school meals at 16 are about as likely as others to be
-# in sustained work after graduating, but earn less when they are, and the gap does not close
-# in the first five years. The headline notebooks then ask *why*, with designs that separate
-# cause from selection.
+# at once: here, whether graduates who had free school meals at 16 are as likely as others to
+# be in sustained work after graduating, and what they earn when they are (section 6 says it
+# in words computed from the data you run it on). The headline notebooks then ask *why*, with
+# designs that separate cause from selection.
 #
 # Everything here is **synthetic**: the views, columns and codes are those of the real
 # Iteration 2 extract, but every record was simulated (`data_synthetic/README.md`).
@@ -59,6 +61,12 @@ SPEC = {
     "years_after_graduation": Param(list, nonempty=True, each=Param(int, between=(1, 15))),
 }
 PARAMETERS = notebook.check(globals(), SPEC, "00_start_here")
+
+# %% [markdown]
+# Then what only the extract can tell: its tax years and HESA years, which bound the years after
+# graduation anyone can reach. Only when all is well are the two folders created.
+
+# %% tags=["checks"]
 ex = lx.open_parameter(extract)
 first_tax_year, last_tax_year = notebook.tax_year_range(ex)
 hesa_years = notebook.family_years(ex, "hesa")
@@ -77,6 +85,10 @@ refuse(
 )
 outputs = release.Outputs(output_dir, work_dir, notebook="00_start_here")
 
+# %% [markdown]
+# The tour uses pandas and matplotlib, and `leokit` for the DfE definitions, disclosure
+# control and the sentences generated from the results.
+
 # %%
 import warnings
 
@@ -85,6 +97,7 @@ import numpy as np
 import pandas as pd
 
 from leokit import derive, results, sdc
+from leokit.notebook import order, quote, say, sign
 from leokit.schema import REGISTRY
 from leokit.schema.codes import FIRST_DEGREE_QUALS
 
@@ -241,6 +254,11 @@ fsm = fsm[fsm.KS4_ENDKS == 1].merge(pmr, left_on="KS4_PupilMatchingRefAnonymous"
 fsm = fsm.groupby("AE_ID", as_index=False).KS4_FSM.max()
 grads = grads.merge(fsm, on="AE_ID")
 
+# %% [markdown]
+# One row per graduate and year after graduation, for the years the data reach; a year that
+# too few graduates reach stops the notebook with a message.
+
+# %%
 rows = []
 for n in years_after_graduation:
     g = grads.assign(YAG=n, TaxYear=derive.yag_tax_year(grads.grad_year.to_numpy(), n))
@@ -254,6 +272,11 @@ refuse("00_start_here", [
 ])  # fmt: skip
 people = panel[["AE_ID"]].drop_duplicates().merge(edukey, on="AE_ID")
 
+# %% [markdown]
+# Employment spells and self-assessment records give sustained employment (DfE's definition);
+# pay summed over a person's EDUKEYs and divided by the days employed gives annualised pay.
+
+# %%
 emp = employment.merge(people, left_on="EduKey", right_on="EDUKEY")[
     ["AE_ID", "StartDate", "EndDate"]
 ]
@@ -268,6 +291,11 @@ pay = earnings.merge(people, left_on="Edukey", right_on="EDUKEY")
 pay = pay[pay.TaxYear.isin(years)].groupby(["AE_ID", "TaxYear"], as_index=False).Earnings.sum()
 pay = derive.annualised_earnings(pay, emp, person="AE_ID", data_end=data_end)
 
+# %% [markdown]
+# Both outcomes join the panel; a graduate with no sustained employment that year counts as
+# not in sustained employment.
+
+# %%
 panel = panel.merge(sus[["AE_ID", "TaxYear", "sustained"]], how="left", on=["AE_ID", "TaxYear"])
 panel["sustained"] = panel.sustained.eq(True).astype(int)
 panel = panel.merge(
@@ -296,23 +324,95 @@ outputs.show("graduate_outcomes", table.round(3), checks=[n, rate, median],
          description="graduates, sustained employment and median annualised pay by years after "
          "graduation and free school meals at 16")  # fmt: skip
 
+# %% [markdown]
+# The same table as two panels of lines (suppressed cells are left out), on axes that start at
+# zero so that the gaps look as large as they are:
+
 # %% tags=["nbval-ignore-output"]
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+GROUPS = {"FSM": "had free school meals at 16", "not FSM": "did not"}
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
 for label, part in table.groupby("FSM at 16"):
-    axes[0].plot(part.YAG, part["sustained employment"], marker="o", label=label)
-    axes[1].plot(part.YAG, part["median annualised pay (£)"] / 1000, marker="o", label=label)
-axes[0].set_title("Sustained employment")
-axes[0].set_ylabel("share of graduates")
-axes[1].set_title("Median annualised pay, if sustained")
-axes[1].set_ylabel("£ thousand a year")
+    axes[0].plot(part.YAG, 100 * part["sustained employment"], marker="o", label=GROUPS[label])
+    axes[1].plot(part.YAG, part["median annualised pay (£)"] / 1000, marker="o",
+                 label=GROUPS[label])  # fmt: skip
+axes[0].set(title="In sustained employment", ylabel="% of graduates", ylim=(0, 100))
+axes[1].set(title="Median annualised pay, if sustained", ylabel="£ thousand a year")
+axes[1].set_ylim(0, None)
 for ax in axes:
     ax.set_xlabel("years after graduation")
-    ax.legend()
-fig.suptitle("Graduate outcomes by free school meals at 16 (synthetic extract)")
+    ax.set_xticks(years_after_graduation)
+    ax.legend(loc="lower right")
+synthetic = notebook.planted.load(ex) is not None  # truth.json only beside a synthetic extract
+fig.suptitle("Graduates by free school meals at 16" + (" (synthetic extract)" if synthetic else ""))
 fig.tight_layout()
 outputs.figure("graduate_outcomes", fig, table=table.round(3), checks=[n, rate, median],
            description="the graduate_outcomes table as lines")  # fmt: skip
 plt.show()
+
+# %% [markdown]
+# **In words.** `results.json` takes the shares as released in the table (the rounded counts as
+# N, so it reveals nothing the table does not), with a 95% interval for each share and for the
+# difference between graduates who had free school meals and the others:
+
+# %%
+rows = []
+released = rate.merge(n[by + ["graduates"]], on=by).dropna(subset=["mean", "graduates"])
+last_fsm = released[released["FSM at 16"] == "FSM"].YAG.max()
+for _, r in released.iterrows():
+    p, size = float(r["mean"]), int(r.graduates)
+    se = np.sqrt(p * (1 - p) / size)
+    group = r["FSM at 16"]
+    rows.append(
+        results.estimate(
+            f"sustained_yag{r.YAG}_{group.replace(' ', '_').lower()}",
+            f"share in sustained employment {r.YAG} years after graduation ({group} at 16)",
+            p, se, (p - 1.96 * se, p + 1.96 * se), size,
+            preferred=(r.YAG == last_fsm and group == "FSM"), released_from="graduate_outcomes.csv",
+            ci_method="binomial normal", truth_basis="none",
+        )
+    )  # fmt: skip
+share = {e["name"]: e for e in rows}
+
+# %% [markdown]
+# The difference in shares at each year after graduation (FSM minus not FSM; the two groups are
+# independent samples, so the variances add):
+
+# %%
+for yag in years_after_graduation:
+    a, b = share.get(f"sustained_yag{yag}_fsm"), share.get(f"sustained_yag{yag}_not_fsm")
+    if a is None or b is None:
+        continue  # a suppressed cell: no difference to report
+    gap, se = a["estimate"] - b["estimate"], float(np.hypot(a["se"], b["se"]))
+    rows.append(
+        results.estimate(
+            f"sustained_gap_yag{yag}",
+            f"FSM minus not-FSM share in sustained employment {yag} years after graduation",
+            gap, se, (gap - 1.96 * se, gap + 1.96 * se), a["n"] + b["n"],
+            released_from="graduate_outcomes.csv", ci_method="binomial normal",
+            truth_basis="none",
+        )
+    )  # fmt: skip
+
+# %% [markdown]
+# And in sentences written from those numbers and the released medians:
+
+# %%
+medians = table.set_index(by)["median annualised pay (£)"]
+PAY = {"smaller": "below", "larger": "above", "equal": "the same as"}
+for row in [r for r in rows if r["name"].startswith("sustained_gap")]:
+    yag = int(row["name"].rsplit("yag", 1)[1])
+    fsm_share, other = share[f"sustained_yag{yag}_fsm"], share[f"sustained_yag{yag}_not_fsm"]
+    years = f"{yag} year{'s' if yag != 1 else ''}"
+    text = (f"**{years} after graduation**: {quote(fsm_share, percent=True)} of graduates "
+            f"who had free school meals were in sustained employment, against "
+            f"{quote(other, percent=True)} of the others; the difference in shares, {quote(row)}, is "
+            f"{sign(row)}.")  # fmt: skip
+    pay_fsm, pay_other = medians.get((yag, "FSM")), medians.get((yag, "not FSM"))
+    if pd.notna(pay_fsm) and pd.notna(pay_other):
+        text += (f" Their median annualised pay, if sustained, was £{quote(pay_fsm, digits=0)}, "
+                 f"{order(pay_fsm, pay_other, digits=0, words=PAY)} the others' "
+                 f"£{quote(pay_other, digits=0)}.")  # fmt: skip
+    say(text, id=f"fsm_gap_yag{yag}")
 
 # %% [markdown]
 # These are raw gaps: FSM graduates differ in prior attainment, subject, university and where
@@ -350,7 +450,8 @@ outputs.show(
 
 # %% [markdown]
 # **2.** Recompute the table for 3 YAG using raw annual pay (`Earnings`) instead of annualised
-# pay, among everyone with a positive record. Why is the median lower?
+# pay, among everyone with a positive record. How do the medians compare with the annualised
+# ones, and why?
 
 # %%
 
@@ -365,33 +466,24 @@ raw = raw[raw.Earnings > 0]
 raw_median = outputs.checked(sdc.safe_stat, raw, ["FSM at 16"], "Earnings", stat="median",
                          unit="AE_ID", round_to=100)  # fmt: skip
 outputs.show("exercise_raw_pay", raw_median, checks=[raw_median], float_format="{:.0f}".format)
+for group, value in raw_median.set_index("FSM at 16")["median"].items():
+    annual = medians.get((3, group))
+    if pd.notna(value) and pd.notna(annual):
+        say(f"{group}: median raw pay £{quote(value, digits=0)}, "
+            f"{order(value, annual, digits=0, words=PAY)} the median annualised pay of those in "
+            f"sustained employment, £{quote(annual, digits=0)}.", id=f"exercise_raw_{group}")  # fmt: skip
 # Raw pay includes part-year jobs (people who started or left during the year), which
 # annualising scales up to a full year; sustained employment also drops the least attached.
+# Both push raw pay down against annualised pay.
 
 # %% [markdown]
 # ## Results file and the output-checking report
 #
-# `results.json` (one shape for every notebook) takes the rates as released in the table above
-# (the rounded counts as N), so it reveals nothing the table does not. `outputs.finish()` writes
-# `output_check.md` and `output_check.json` and refuses if `output_dir` holds anything that was
-# not checked and registered.
+# `results.json` (one shape for every notebook) holds the shares and differences above and the
+# sentences written from them. `outputs.finish()` writes `output_check.md` and
+# `output_check.json` and refuses if `output_dir` holds anything that was not checked and
+# registered.
 
 # %%
-rows = []
-released = rate.merge(n[by + ["graduates"]], on=by).dropna(subset=["mean", "graduates"])
-last_fsm = released[released["FSM at 16"] == "FSM"].YAG.max()
-for _, r in released.iterrows():
-    p, size = float(r["mean"]), int(r.graduates)
-    se = np.sqrt(p * (1 - p) / size)
-    group = r["FSM at 16"]
-    rows.append(
-        results.estimate(
-            f"sustained_yag{r.YAG}_{group.replace(' ', '_').lower()}",
-            f"share in sustained employment {r.YAG} years after graduation ({group} at 16)",
-            p, se, (p - 1.96 * se, p + 1.96 * se), size,
-            preferred=(r.YAG == last_fsm and group == "FSM"),
-            released_from="graduate_outcomes.csv",
-        )
-    )  # fmt: skip
-outputs.results(PARAMETERS, rows)
+outputs.results(PARAMETERS, rows, statements=notebook.statements())
 print(outputs.finish())

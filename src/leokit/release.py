@@ -598,11 +598,13 @@ class Outputs:
             table.to_csv(paths[1], index=False)
             self._wrote(files[1])
 
-    def results(self, parameters, estimates, description="the notebook's estimates"):
+    def results(self, parameters, estimates, description="the notebook's estimates",
+                statements=None):  # fmt: skip
         """Write ``output_dir/results.json`` (``leokit.results.write``) and register its
         estimates as model output (N rounded in the report; residual degrees of freedom and
         units each side of a cutoff checked where the estimate gives them). An estimate
-        copied from a released table names it in ``released_from`` and is checked there."""
+        copied from a released table names it in ``released_from`` and is checked there.
+        ``statements``: the sentences generated from these estimates, written beside them."""
         self._claim("results.json")
         models = [e for e in estimates if not e.get("released_from")]
         tables = sorted({e["released_from"] for e in estimates if e.get("released_from")})
@@ -615,7 +617,7 @@ class Outputs:
                             models=models, public=None)  # fmt: skip
         if tables:
             entry["copied_from_tables"] = tables
-        _results.write(self.output_dir, self.notebook, parameters, estimates)
+        _results.write(self.output_dir, self.notebook, parameters, estimates, statements)
         self._wrote("results.json")
 
     def summary(self):

@@ -39,10 +39,11 @@ class Extract:
     manifest  the folder's manifest.json as a dict (None for a connection)
     """
 
-    def __init__(self, source, registry=REGISTRY, manifest=None):
+    def __init__(self, source, registry=REGISTRY, manifest=None, folder=None):
         self.source = source
         self.registry = registry
         self.manifest = manifest
+        self.folder = folder  # the extract's folder or DuckDB file; None for a database connection
         self._planner = Planner(source, registry)
         self._relations = Relations(source, self._planner)
 

@@ -136,14 +136,14 @@ def open_extract(
         con = connect_duckdb(path)
         label = f"DuckDB extract {path} (schema {schema})"
         src = DuckDBSource(con, schema, dbmap, registry, chunksize, label=label, owned=True)
-        return Extract(src, registry, manifest)
+        return Extract(src, registry, manifest, folder=path)
     suffix = FILE_SUFFIX[fmt]
     files = OrderedDict()
     for n in names:
         if n.endswith(suffix):
             stem = n[: -len(suffix)]
             files[stem.lower()] = (stem, os.path.join(path, n))
-    return Extract(FolderSource(path, fmt, files, chunksize), registry, manifest)
+    return Extract(FolderSource(path, fmt, files, chunksize), registry, manifest, folder=path)
 
 
 def open_parameter(extract):

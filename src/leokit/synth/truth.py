@@ -120,12 +120,20 @@ def build(*, people, courses, policies, applicants, areas, person_years):
             "how": "ln pay += BETA_HE*HE + BETA_SEL*sel*HE for person-years after leaving HE. HE = entered a "
             "first degree (HESA instance); sel = the entered course's standard_offer_tariff "
             "(lookup_ucas_course) standardised across courses (unweighted mean 0, SD 1). No fade-out "
-            "and no forgone experience: the effects are the same at every age.",
+            "and no forgone experience: the effects are the same at every age. So the effect of "
+            "entering HE is he_return + selectivity_return_per_sd * sel of the course entered: "
+            "what an estimator of the return to HE targets is its average over the entrants it "
+            "compares (e.g. offer-holders in application sets of two or more), not he_return "
+            "alone; the return per SD of course selectivity is the same for everyone. A "
+            "provider-average selectivity measure has no planted coefficient.",
             "confounders": "ability, ambition and family resources raise pay "
             f"({cfg.EARN_ABILITY:.2f}, {cfg.EARN_AMBITION:.2f}, {cfg.EARN_FAMILY:.2f} per SD); "
             "ambition also shapes applications and offers (unseen personal statement), so "
-            "naive OLS is biased up; within an application-and-offer set the choice among "
-            "offers is a taste shock independent of ambition.",
+            "naive OLS of pay on the selectivity of the course entered is biased up; within an "
+            "application-and-offer set the choice among offers is a taste shock independent "
+            "of ambition. A naive comparison of entrants with all other applicants has no "
+            "fixed sign of bias: it also compares entrants with applicants who had no offer, "
+            "and came out below the planted effect on the extracts tried.",
             "take_up": f"placed applicants enrol with probability {cfg.TAKE_UP} at random",
         },
         "contextual_offers": {

@@ -1,4 +1,4 @@
-"""Notebook plumbing: checks before anything runs, and leokit's errors shown as one line.
+"""Checks before anything runs, and leokit's errors shown as one line.
 
     from leokit import notebook
     PARAMETERS = notebook.check(globals(), SPEC, "01_returns_to_he_application_choices")
